@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sim.h - what only the deterministic sim backend has: the decision source
+ * and the event trace.
+ *
+ * Every choice the sim backend makes goes through the decider: which
+ * runnable context runs next, whether a local_trylock()/spin_trylock()
+ * fails as if the holder had been interrupted, whether a GFP_NOWAIT
+ * allocation fails, whether a grace period may complete now, whether
+ * jiffies advance, which online vCPU an unbound item runs on.  A decider
+ * returns a number in [0, nr); 0 is always the quiet choice (keep running
+ * the current context, trylock and allocation succeed, nothing advances).
+ * With no decider, every choice is 0, so a run is a pure function of its
+ * inputs, and the same decider answers give the same event trace.
+ */
+#ifndef SHEAF_KERNEL_SIM_H
+#define SHEAF_KERNEL_SIM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum sim_choice {
+	SIM_PICK_CONTEXT,	/* nr runnable contexts; 0 = the current one */
+	SIM_TRYLOCK_FAIL,	/* nr = 2; 1 = the trylock fails */
+	SIM_NOWAIT_FAIL,	/* nr = 2; 1 = the non-blocking allocation fails */
+	SIM_GP_ADVANCE,		/* nr = 2; 1 = let a grace period complete now */
+	SIM_TICK,		/* nr = 2; 1 = advance jiffies by one */
+	SIM_PICK_CPU,		/* nr online vCPUs; where unbound work runs */
+	NR_SIM_CHOICES
+};
+
+struct sim_decider {
+	unsigned int (*choose)(void *data, enum sim_choice what, unsigned int nr);
+	void *data;
+};
+
+/* Replaces the decider of a running environment (NULL: all zeros). */
+void sim_set_decider(const struct sim_decider *d);
+
+/*
+ * The event trace: every context switch, decision, work start and end,
+ * callback invocation, grace period, hotplug step.  The hash is FNV-1a over
+ * the event records, reset by vcpu_env_init().  sim_set_trace(f) also prints
+ * each event, one line each, to f (NULL stops).
+ */
+uint64_t sim_trace_hash(void);
+void sim_set_trace(FILE *out);
+
+/* One line of free text into the trace (harness ops use it). */
+void sim_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* SHEAF_KERNEL_SIM_H */

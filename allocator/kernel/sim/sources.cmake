@@ -1,0 +1,1 @@
+set(SHEAF_ENV_SIM_SOURCES)
