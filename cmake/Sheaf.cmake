@@ -39,9 +39,12 @@ function(sheaf_target tgt)
     endif()
   endif()
   if(A_BACKEND)
-    target_include_directories(${tgt} PRIVATE
-      ${PROJECT_SOURCE_DIR}/allocator/kernel/${A_BACKEND}
-      ${PROJECT_SOURCE_DIR}/allocator/kernel)
+    # -iquote, not -I: allocator/kernel/sched.h must not shadow <sched.h>
+    # for system headers such as <pthread.h>.
+    target_compile_options(${tgt} PRIVATE
+      "SHELL:-iquote ${PROJECT_SOURCE_DIR}/allocator/kernel/${A_BACKEND}"
+      "SHELL:-iquote ${PROJECT_SOURCE_DIR}/allocator/kernel"
+      "SHELL:-iquote ${PROJECT_SOURCE_DIR}/allocator")
     string(TOUPPER ${A_BACKEND} up)
     target_compile_definitions(${tgt} PRIVATE SHEAF_BACKEND_${up}=1)
   endif()

@@ -16,6 +16,7 @@
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+#undef __always_inline		/* glibc's <sys/cdefs.h> has its own */
 #define __always_inline	inline __attribute__((always_inline))
 #define __noreturn	__attribute__((noreturn))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))

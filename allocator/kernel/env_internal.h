@@ -31,7 +31,53 @@ void vcpu_common_exit(void);
  */
 unsigned int vcpu_backend_choose(enum sim_choice what, unsigned int nr);
 
-/* Whether the environment is between vcpu_env_init() and vcpu_env_exit(). */
+/*
+ * Whether the environment is between vcpu_env_init() and vcpu_env_exit().
+ * vcpu_common_init() sets it on success, vcpu_common_exit() clears it as
+ * its last step.  While it is set, the common files call get_current(),
+ * which must then return the calling context's task, or NULL on a thread
+ * that has none (yet, or any more).
+ */
 extern bool vcpu_env_running;
+
+/*
+ * common -> common: the resets vcpu_common_init()/vcpu_common_exit() run in
+ * the files that own the state.
+ *   vcpu_reports_reset()  count and last report forgotten, panic setting
+ *   vcpu_percpu_reset()   every per-CPU allocation released; with
+ *                         @report_leaks, the live ones are reported first
+ *   vcpu_faults_reset()   armed failures disarmed
+ */
+void vcpu_reports_reset(bool panic_on_report);
+void vcpu_percpu_reset(bool report_leaks);
+void vcpu_faults_reset(void);
+
+/*
+ * A test-and-set spinlock for the global state of the common files
+ * (lockdep's graph, the per-CPU arena, the report stream).  Not a pthread
+ * mutex: sim builds link no thread library.  Held only for short sections
+ * that neither block nor reach a decision point.
+ */
+struct vcpu_spin {
+	unsigned char locked;
+};
+
+static inline void vcpu_spin_lock(struct vcpu_spin *l)
+{
+	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#else
+			barrier();
+#endif
+		}
+	}
+}
+
+static inline void vcpu_spin_unlock(struct vcpu_spin *l)
+{
+	__atomic_clear(&l->locked, __ATOMIC_RELEASE);
+}
 
 #endif /* SHEAF_KERNEL_ENV_INTERNAL_H */
