@@ -47,4 +47,7 @@ void cpuhp_remove_state_nocalls(enum cpuhp_state state);
 int cpu_down(unsigned int cpu);
 int cpu_up(unsigned int cpu);
 
+/* Model-only: whether the current task holds the hotplug lock for write. */
+bool vcpu_cpus_write_held(void);
+
 #endif /* SHEAF_KERNEL_CPUHOTPLUG_H */

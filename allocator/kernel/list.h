@@ -16,7 +16,7 @@ struct list_head {
 
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
-	list->next = list;
+	WRITE_ONCE(list->next, list);
 	list->prev = list;
 }
 
@@ -26,7 +26,7 @@ static inline void __list_add(struct list_head *new, struct list_head *prev,
 	next->prev = new;
 	new->next = next;
 	new->prev = prev;
-	prev->next = new;
+	WRITE_ONCE(prev->next, new);
 }
 
 static inline void list_add(struct list_head *new, struct list_head *head)
@@ -46,7 +46,7 @@ static inline void list_add_tail(struct list_head *new, struct list_head *head)
 static inline void __list_del_entry(struct list_head *entry)
 {
 	entry->next->prev = entry->prev;
-	entry->prev->next = entry->next;
+	WRITE_ONCE(entry->prev->next, entry->next);
 }
 
 static inline void list_del(struct list_head *entry)
@@ -87,7 +87,7 @@ static inline void list_splice_init(struct list_head *list, struct list_head *he
 		struct list_head *at = head->next;
 
 		first->prev = head;
-		head->next = first;
+		WRITE_ONCE(head->next, first);
 		last->next = at;
 		at->prev = last;
 		INIT_LIST_HEAD(list);

@@ -123,8 +123,14 @@ bool vcpu_local_trylock(local_lock_t __percpu *pcp)
 
 	__preempt_disable(t);
 	l = this_cpu_ptr(pcp);
-	/* Held: we interrupted its holder on this CPU.  Else the decider may say so. */
-	if (l->owner || vcpu_backend_choose(SIM_TRYLOCK_FAIL, 2) == 1) {
+	/*
+	 * Held: we interrupted its holder on this CPU.  Else the decider may
+	 * say so, pretending this call comes from an interrupt that arrived
+	 * inside a holder; a workqueue worker runs in process context and
+	 * interrupts nobody, so its trylock fails only on a real holder.
+	 */
+	if (l->owner || (!(t->flags & PF_WQ_WORKER) &&
+			 vcpu_backend_choose(SIM_TRYLOCK_FAIL, 2) == 1)) {
 		__preempt_enable(t);
 		return false;
 	}

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cache.c - struct kmem_cache: creating and destroying caches (the
+ * mm/slab_common.c half, with do_kmem_cache_create() and its helpers from
+ * mm/slub.c), shrinking, the list of caches, and the model's lifecycle.
+ *
+ * Model: caches are never merged (a kernel booted with slab_nomerge), so
+ * every kmem_cache_create() returns a new cache with refcount 1.
+ */
+#include <stdio.h>
+
+#include "internal.h"
+#include "kvfree_rcu.h"
+#include "vmalloc.h"
+#include "variant.h"
+
+DEFINE_MUTEX(slab_mutex);
+LIST_HEAD(slab_caches);
+struct model_config slab_model_config;
+
+/*
+ * Model-only: caches a failed kmem_cache_destroy() leaked on purpose; the
+ * kernel forgets them, the model releases them in slab_model_exit().
+ */
+static LIST_HEAD(model_leaked_caches);
+
+/* Model: sheaf capacity bound, so a fuzzed argument cannot ask for gigabytes. */
+#define MODEL_MAX_SHEAF_CAPACITY	1024
+
+static unsigned int slub_min_order;
+static unsigned int slub_max_order = PAGE_ALLOC_COSTLY_ORDER;
+static unsigned int slub_min_objects;
+
+void model_config_default(struct model_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+#if defined(SHEAF_ASAN)
+	cfg->quarantine = true;
+#endif
+	cfg->quarantine_objects = 64;
+}
+
+static inline unsigned int fls_u(unsigned int x)
+{
+	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
+}
+
+static inline unsigned int get_order(unsigned long size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+static inline unsigned int order_objects(unsigned int order, unsigned int size)
+{
+	return (unsigned int)((PAGE_SIZE << order) / size);
+}
+
+/* The lowest order in [min_order, max_order] wasting at most 1/fract. */
+static inline unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
+					   unsigned int max_order, unsigned int fract_leftover)
+{
+	unsigned int order;
+
+	for (order = min_order; order <= max_order; order++) {
+		unsigned int slab_size = (unsigned int)PAGE_SIZE << order;
+
+		if (slab_size % size <= slab_size / fract_leftover)
+			break;
+	}
+	return order;
+}
+
+static int calculate_order(unsigned int size)
+{
+	unsigned int order, min_objects, max_objects, min_order, fraction;
+
+	min_objects = slub_min_objects;
+	if (!min_objects)
+		min_objects = 4 * (fls_u(nr_cpu_ids) + 1);
+	max_objects = max(order_objects(slub_max_order, size), 1U);
+	min_objects = min(min_objects, max_objects);
+
+	min_order = max_t(unsigned int, slub_min_order, get_order(min_objects * size));
+	if (order_objects(min_order, size) > MAX_OBJS_PER_PAGE)
+		return (int)get_order((unsigned long)size * MAX_OBJS_PER_PAGE) - 1;
+
+	/* accept more and more waste until some order up to the maximum fits */
+	for (fraction = 16; fraction > 1; fraction /= 2) {
+		order = calc_slab_order(size, min_order, slub_max_order, fraction);
+		if (order <= slub_max_order)
+			return (int)order;
+	}
+
+	order = get_order(size);
+	if (order <= MAX_PAGE_ORDER)
+		return (int)order;
+	return -ENOSYS;
+}
+
+/*
+ * The layout of an object: the word-aligned object, the free pointer after
+ * it where the object may not be overwritten on free (layout only, Model:
+ * the freelist is not in the objects), the KASAN redzone, the alignment.
+ * Model: the redzone is part of the layout in every build, so a run takes
+ * the same decisions with and without ASan; no KASAN metadata is stored.
+ */
+static int calculate_sizes(struct kmem_cache_args *args, struct kmem_cache *s)
+{
+	unsigned int size = ALIGN(s->object_size, sizeof(void *));
+	int order;
+
+	s->inuse = size;
+	if ((s->flags & SLAB_TYPESAFE_BY_RCU) || s->ctor) {
+		s->offset = size;
+		size += sizeof(void *);
+	} else {
+		s->offset = (s->object_size / 2) & ~(unsigned int)(sizeof(void *) - 1);
+	}
+
+	size = max_t(unsigned int, size, s->object_size + kasan_redzone(s->object_size));
+	size = ALIGN(size, s->align);
+	s->size = size;
+
+	order = calculate_order(size);
+	if (order < 0)
+		return 0;
+
+	s->oo = oo_make((unsigned int)order, size);
+	s->min = oo_make(get_order(size), size);
+	return !!oo_objects(s->oo);
+}
+
+static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align,
+					unsigned int size)
+{
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = L1_CACHE_BYTES;
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	align = max_t(unsigned int, align, ARCH_SLAB_MINALIGN);
+	return ALIGN(align, sizeof(void *));
+}
+
+static void __kmem_cache_release(struct kmem_cache *s)
+{
+	if (s->cpu_sheaves)
+		pcs_destroy(s);
+	free_kmem_cache_nodes(s);
+}
+
+static int do_kmem_cache_create(struct kmem_cache *s, const char *name,
+				unsigned int size, struct kmem_cache_args *args,
+				slab_flags_t flags)
+{
+	unsigned int cpu;
+	int err = -EINVAL;
+
+	s->name = name;
+	s->size = s->object_size = size;
+	s->flags = flags;
+	s->align = args->align;
+	s->ctor = args->ctor;
+
+	if (!calculate_sizes(args, s))
+		goto out;
+
+	/* the larger the objects, the more empty slabs a node keeps */
+	s->min_partial = min_t(unsigned long, MAX_PARTIAL, (fls_u(s->size) - 1) / 2);
+	s->min_partial = max_t(unsigned long, MIN_PARTIAL, s->min_partial);
+
+	if (args->sheaf_capacity && !(s->flags & SLAB_DEBUG_FLAGS)) {
+		s->cpu_sheaves = alloc_percpu(struct slub_percpu_sheaves);
+		if (!s->cpu_sheaves) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for_each_possible_cpu(cpu)
+			memset(per_cpu_ptr(s->cpu_sheaves, cpu), 0,
+			       sizeof(struct slub_percpu_sheaves));
+		s->sheaf_capacity = args->sheaf_capacity;
+	}
+
+	if (!init_kmem_cache_nodes(s))
+		goto out;
+
+	if (s->cpu_sheaves) {
+		err = init_percpu_sheaves(s);
+		if (err)
+			goto out;
+	}
+	err = 0;
+out:
+	if (err)
+		__kmem_cache_release(s);
+	return err;
+}
+
+static struct kmem_cache *create_cache(const char *name, unsigned int object_size,
+				       struct kmem_cache_args *args, slab_flags_t flags)
+{
+	struct kmem_cache *s;
+	int err;
+
+	s = vcpu_alloc(sizeof(*s), GFP_KERNEL | __GFP_ZERO);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+
+	/* Model: kstrdup_const() becomes a copy into the struct */
+	snprintf(s->model_name, sizeof(s->model_name), "%s", name);
+	err = do_kmem_cache_create(s, s->model_name, object_size, args, flags);
+	if (err) {
+		vcpu_free(s);
+		return ERR_PTR(err);
+	}
+
+	s->refcount = 1;
+	list_add(&s->list, &slab_caches);
+	return s;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     struct kmem_cache_args *args, slab_flags_t flags)
+{
+	static struct kmem_cache_args default_args;
+	struct kmem_cache_args cargs;
+	struct kmem_cache *s = NULL;
+	int err = -EINVAL;
+
+	if (!args)
+		args = &default_args;
+
+	mutex_lock(&slab_mutex);
+
+	if (!name || !size || size > KMALLOC_MAX_SIZE ||
+	    (args->align & (args->align - 1)) || args->align > PAGE_SIZE ||
+	    args->sheaf_capacity > MODEL_MAX_SHEAF_CAPACITY)
+		goto out_unlock;
+
+	cargs = *args;
+	cargs.align = calculate_alignment(flags, args->align, size);
+	s = create_cache(name, size, &cargs, flags);
+	if (IS_ERR(s)) {
+		err = (int)PTR_ERR(s);
+		s = NULL;
+	} else {
+		err = 0;
+	}
+
+out_unlock:
+	mutex_unlock(&slab_mutex);
+	if (err) {
+		pr_warn("%s(%s) failed with error %d\n", __func__, name ? name : "(null)", err);
+		return NULL;
+	}
+	return s;
+}
+
+void kmem_cache_release(struct kmem_cache *s)
+{
+	__kmem_cache_release(s);
+	vcpu_free(s);
+}
+
+/*
+ * kasan_check_byte(s) of kmem_cache_destroy().  The kernel catches a second
+ * destroy because the cache was freed to KASAN-poisoned memory; here the
+ * cache is system memory and any read of it would already be the model's
+ * own use-after-free, so the pointer itself is looked up among the caches
+ * that exist (created and not released, leaked ones included) without
+ * touching it, and a stale one is reported the way KASAN would.
+ */
+static bool model_kasan_check_cache(struct kmem_cache *s)
+{
+	struct kmem_cache *t;
+	bool found = false;
+
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(t, &slab_caches, list)
+		if (t == s)
+			found = true;
+	list_for_each_entry(t, &model_leaked_caches, list)
+		if (t == s)
+			found = true;
+	mutex_unlock(&slab_mutex);
+
+	if (!found)
+		vcpu_report(VCPU_REPORT_BUG, "KASAN: slab-use-after-free", "kmem_cache_destroy",
+			    "%p is not a live cache (destroyed twice?)", (void *)s);
+	return found;
+}
+
+void kmem_cache_destroy(struct kmem_cache *s)
+{
+	int err;
+
+	if (unlikely(!s) || !model_kasan_check_cache(s))
+		return;
+
+	/*
+	 * In-flight kfree_rcu()'s may include objects from this cache: the
+	 * barrier comes first, before the refcount is looked at and without
+	 * slab_mutex.
+	 */
+	/* ec66e0d59952 (pre-seed, M4): the barrier for every cache */
+	if (variant(VS_DESTROY_FULL_BARRIER))
+		kvfree_rcu_barrier();
+	/* M5: no barrier at all */
+	else if (!variant(VS_M5_DESTROY_NO_BARRIER))
+		kvfree_rcu_barrier_on_cache(s);
+
+	/*
+	 * Steps 3 (rcu_barrier() for CONFIG_SLUB_RCU_DEBUG) and 4
+	 * (defer_free_barrier() for kfree_nolock()) belong to configurations
+	 * the model does not have.
+	 */
+
+	cpus_read_lock();
+	mutex_lock(&slab_mutex);
+
+	s->refcount--;
+	if (s->refcount) {
+		mutex_unlock(&slab_mutex);
+		cpus_read_unlock();
+		return;
+	}
+
+	model_cache_enter(s);
+	/* quarantined objects of this cache go back to their slabs first */
+	kasan_cache_shutdown(s);
+
+	err = __kmem_cache_shutdown(s);
+	if (!model_slab_kunit_test())
+		WARN(err, "%s %s: Slab cache still has objects when called from %p",
+		     __func__, s->name, (void *)_RET_IP_);
+	model_cache_exit(s);
+
+	list_del(&s->list);
+	if (err)
+		list_add(&s->list, &model_leaked_caches);
+
+	mutex_unlock(&slab_mutex);
+	cpus_read_unlock();
+
+	/* the cache is leaked on purpose: its objects may still be in use */
+	if (err)
+		return;
+
+	/* rcu_free_slab() callbacks read the cache; M12 forgets them */
+	if ((s->flags & SLAB_TYPESAFE_BY_RCU) && !variant(VS_M12_NO_TYPESAFE_BARRIER))
+		rcu_barrier();
+
+	kmem_cache_release(s);
+}
+
+int kmem_cache_shrink(struct kmem_cache *s)
+{
+	int ret;
+
+	model_cache_enter(s);
+	kasan_cache_shrink(s);
+	flush_all(s);
+	ret = __kmem_cache_do_shrink(s);
+	model_cache_exit(s);
+	return ret;
+}
+
+/*
+ * Model-only: gives back a cache that will never be destroyed normally
+ * (leaked by a failed destroy, or left over at slab_model_exit()): sheaves
+ * to slabs, then the slabs and the objects the user leaked in them.
+ */
+static void model_release_cache(struct kmem_cache *s)
+{
+	struct kmem_cache_node *n;
+	unsigned int cpu;
+	int node;
+
+	model_cache_enter(s);
+	if (s->cpu_sheaves)
+		for_each_possible_cpu(cpu)
+			if (per_cpu_ptr(s->cpu_sheaves, cpu)->main)
+				__pcs_flush_all_cpu(s, cpu);
+	for_each_kmem_cache_node(s, node, n)
+		if (n->barn)
+			barn_shrink(s, n->barn);
+	model_cache_exit(s);
+
+	/* the rcu_free sheaves just submitted read the cache and its slabs */
+	if (s->cpu_sheaves)
+		rcu_barrier();
+
+	model_free_node_slabs(s);
+	kmem_cache_release(s);
+}
+
+int slab_model_init(const struct model_config *cfg)
+{
+	struct model_config def;
+	int err;
+
+	if (!cfg) {
+		model_config_default(&def);
+		cfg = &def;
+	}
+	slab_model_config = *cfg;
+	model_check_reset();
+
+	err = model_quarantine_init(cfg);
+	if (err)
+		return err;
+
+	/* M18: flushwq without WQ_MEM_RECLAIM */
+	flushwq = alloc_workqueue("slub_flushwq",
+				  variant(VS_M18_FLUSHWQ_NO_RECLAIM) ? 0 : WQ_MEM_RECLAIM, 0);
+	if (!flushwq) {
+		err = -ENOMEM;
+		goto out_quarantine;
+	}
+
+	err = cpuhp_setup_state_nocalls(CPUHP_SLUB_DEAD, "slub:dead", NULL, slub_cpu_dead);
+	if (err < 0)
+		goto out_wq;
+
+	err = kvfree_rcu_init();
+	if (err)
+		goto out_cpuhp;
+	return 0;
+
+out_cpuhp:
+	cpuhp_remove_state_nocalls(CPUHP_SLUB_DEAD);
+out_wq:
+	destroy_workqueue(flushwq);
+	flushwq = NULL;
+out_quarantine:
+	model_quarantine_exit();
+	return err;
+}
+
+void slab_model_exit(void)
+{
+	struct kmem_cache *s, *t;
+
+	/* batches still in flight free objects of the caches below */
+	kvfree_rcu_exit();
+	model_vmalloc_exit();
+	/* rcu_free_slab() callbacks still queued read their caches */
+	rcu_barrier();
+	model_quarantine_exit();
+
+	mutex_lock(&slab_mutex);
+	list_for_each_entry_safe(s, t, &slab_caches, list) {
+		WARN(1, "cache %s was not destroyed before slab_model_exit()", s->name);
+		list_del(&s->list);
+		model_release_cache(s);
+	}
+	list_for_each_entry_safe(s, t, &model_leaked_caches, list) {
+		list_del(&s->list);
+		model_release_cache(s);
+	}
+	mutex_unlock(&slab_mutex);
+
+	cpuhp_remove_state_nocalls(CPUHP_SLUB_DEAD);
+	destroy_workqueue(flushwq);
+	flushwq = NULL;
+	model_slab_map_exit();
+}
+
+const char *kmem_cache_name(const struct kmem_cache *s)
+{
+	return s->name;
+}
+
+unsigned int kmem_cache_size(const struct kmem_cache *s)
+{
+	return s->object_size;
+}
+
+bool kmem_cache_has_sheaves(const struct kmem_cache *s)
+{
+	return s->cpu_sheaves != NULL;
+}

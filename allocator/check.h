@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * check.h - the structure oracle of the model (allocator/check.c) and the
+ * counters tests read.  Public: the harness includes it next to slab.h.
+ *
+ * Return protocol of kmem_cache_validate():
+ *   0         every invariant of the requested level holds;
+ *   -EUCLEAN  an invariant is broken; the first violation was printed
+ *             (pr_err) and counted in model_check_failures();
+ *   -EBUSY    another context is inside the cache (an operation is in
+ *             progress, or suspended at a decision point), so a consistent
+ *             snapshot cannot be taken now; nothing was checked.
+ *
+ * Levels (SHEAF_DEBUG_LEVEL picks what runs on its own, see internal.h):
+ *   1  cheap: per-cache conservation of counters, barn counters against
+ *      list lengths, empty-list sheaves empty, sheaf sizes within capacity,
+ *      pcs->main present on every possible CPU.  O(CPUs + barn sheaves).
+ *   2  full: level 1, plus a walk of every slab and every sheaf: each
+ *      object's state against where it was found, freelists without
+ *      duplicates, no object in two sheaves, partial list counters.
+ *      O(objects).
+ */
+#ifndef SHEAF_CHECK_H
+#define SHEAF_CHECK_H
+
+#include "kernel/compiler.h"
+
+struct kmem_cache;
+
+/* The kernel's CONFIG_SLUB_STATS items, with the kernel's names ([P]). */
+enum stat_item {
+	ALLOC_PCS,		/* allocation from a percpu sheaf */
+	ALLOC_SLOWPATH,		/* allocation from a partial or new slab */
+	FREE_PCS,		/* free to a percpu sheaf */
+	FREE_RCU_SHEAF,		/* free to an rcu_free sheaf */
+	FREE_RCU_SHEAF_FAIL,	/* failed to free to an rcu_free sheaf */
+	FREE_SLOWPATH,		/* free straight to a slab */
+	FREE_ADD_PARTIAL,	/* a free moved the slab to the partial list */
+	FREE_REMOVE_PARTIAL,	/* a free emptied the slab and took it off the list */
+	ALLOC_SLAB,		/* new slab from the system allocator */
+	ALLOC_NODE_MISMATCH,	/* a node was requested the sheaves cannot serve */
+	FREE_SLAB,		/* slab given back to the system allocator */
+	ORDER_FALLBACK,		/* the slab fell back to the minimum order */
+	SHEAF_FLUSH,		/* objects flushed from a sheaf */
+	SHEAF_REFILL,		/* objects refilled into a sheaf */
+	SHEAF_ALLOC,		/* allocation of an empty sheaf */
+	SHEAF_FREE,		/* freeing of an empty sheaf */
+	BARN_GET,		/* got a full sheaf from the barn */
+	BARN_GET_FAIL,		/* failed to get a full sheaf from the barn */
+	BARN_PUT,		/* put a full sheaf into the barn */
+	BARN_PUT_FAIL,		/* failed to put a full sheaf into the barn */
+	SHEAF_PREFILL_FAST,	/* prefill took the spare sheaf */
+	SHEAF_PREFILL_SLOW,	/* prefill found no spare sheaf */
+	SHEAF_PREFILL_OVERSIZE,	/* prefill allocated an oversize sheaf */
+	SHEAF_RETURN_FAST,	/* return reattached the sheaf as spare */
+	SHEAF_RETURN_SLOW,	/* return could not reattach it */
+	NR_SLUB_STAT_ITEMS
+};
+
+/* Validates @s, or every cache on slab_caches when @s is NULL. */
+int kmem_cache_validate(struct kmem_cache *s, int level);
+
+/* One counter of @s (relaxed read; exact when the cache is quiet). */
+unsigned long model_cache_stat(const struct kmem_cache *s, enum stat_item item);
+const char *model_stat_name(enum stat_item item);
+
+/*
+ * Where the objects of a cache are, taken as one consistent snapshot.
+ * Returns 0, or -EBUSY as kmem_cache_validate() does.
+ */
+struct model_cache_counts {
+	unsigned long slabs;		/* slabs the nodes count */
+	unsigned long objects;		/* their capacity in objects */
+	unsigned long inuse;		/* slab-allocated: not on a slab freelist */
+	unsigned long partial;		/* slabs on partial lists */
+	long live;			/* handed to users */
+	unsigned long in_pcs;		/* in pcs main and spare sheaves */
+	unsigned long in_barn;		/* in barn sheaves */
+	unsigned long barn_full;	/* full sheaves in barns */
+	unsigned long barn_empty;	/* empty sheaves in barns */
+	long prefilled;			/* in sheaves users hold (prefill API) */
+	long quarantined;		/* in the KASAN-like quarantine */
+	long rcu_pending;		/* inside the kfree_rcu paths */
+};
+int model_cache_counts(struct kmem_cache *s, struct model_cache_counts *c);
+
+/*
+ * Slab errors in the kernel's KUnit sense: list_slab_objects() counts one
+ * for the "Objects remaining" header of each slab and one per leaked
+ * object (test_leak_destroy expects 2 for one object).
+ */
+unsigned long model_slab_errors(void);
+/* Failed checks since slab_model_init(). */
+unsigned long model_check_failures(void);
+/*
+ * slab_in_kunit_test(): while set, a failed destroy counts slab errors
+ * instead of reporting them, and kmem_cache_destroy() does not WARN, as in
+ * a kernel running slub_kunit.  Returns the previous setting.
+ */
+bool model_set_slab_kunit_test(bool on);
+
+#endif /* SHEAF_CHECK_H */

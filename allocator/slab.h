@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * slab.h - the public API of the model: what <linux/slab.h> offers a
+ * kernel user, with the kernel's signatures.  The harness includes this,
+ * check.h and variant.h, nothing else of allocator/.
+ *
+ * The model must be started with slab_model_init() after vcpu_env_init()
+ * and stopped with slab_model_exit() before vcpu_env_exit().
+ */
+#ifndef SHEAF_SLAB_H
+#define SHEAF_SLAB_H
+
+#include "kernel/compiler.h"
+#include "kernel/gfp.h"
+
+struct kmem_cache;
+struct slab_sheaf;
+
+typedef unsigned int slab_flags_t;
+
+/* Flags, with the kernel's meaning. */
+#define SLAB_HWCACHE_ALIGN	0x00002000u	/* align objects on cache lines */
+#define SLAB_RECLAIM_ACCOUNT	0x00020000u	/* accounted as reclaimable */
+#define SLAB_TYPESAFE_BY_RCU	0x00080000u	/* slab pages freed after a grace period */
+#define SLAB_NO_MERGE		0x01000000u	/* never merge with another cache */
+#define SLAB_RED_ZONE		0x00000400u	/* a debug flag: disables sheaves */
+#define SLAB_DEBUG_FLAGS	(SLAB_RED_ZONE)
+
+struct kmem_cache_args {
+	unsigned int align;
+	unsigned int sheaf_capacity;	/* 0: no sheaves */
+	void (*ctor)(void *object);
+};
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     struct kmem_cache_args *args, slab_flags_t flags);
+void kmem_cache_destroy(struct kmem_cache *s);
+int kmem_cache_shrink(struct kmem_cache *s);
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp);
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node);
+void kmem_cache_free(struct kmem_cache *s, void *object);
+/* Finds the cache from the object, as virt_to_slab() does; kfree(NULL) is a no-op. */
+void kfree(const void *object);
+void kvfree(const void *object);
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p);
+/* s may be NULL: each object's cache is looked up (kfree_bulk). */
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+static inline void kfree_bulk(size_t size, void **p)
+{
+	kmem_cache_free_bulk(NULL, size, p);
+}
+
+struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
+					    unsigned int size);
+int kmem_cache_refill_sheaf(struct kmem_cache *s, gfp_t gfp,
+			    struct slab_sheaf **sheafp, unsigned int size);
+void *kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
+				  struct slab_sheaf *sheaf);
+void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp,
+			     struct slab_sheaf *sheaf);
+unsigned int kmem_cache_sheaf_size(struct slab_sheaf *sheaf);
+
+/* kfree_rcu: the object embeds a struct rcu_head (see kernel/rcupdate.h). */
+struct rcu_head;
+void kvfree_call_rcu(struct rcu_head *head, void *ptr);
+#define kfree_rcu(ptr, rhf)	kvfree_call_rcu(&((ptr)->rhf), (void *)(ptr))
+#define kvfree_rcu(ptr, rhf)	kfree_rcu(ptr, rhf)
+#define kfree_rcu_mightsleep(ptr)	kvfree_call_rcu(NULL, (void *)(ptr))
+void kvfree_rcu_barrier(void);
+void kvfree_rcu_barrier_on_cache(struct kmem_cache *s);
+
+/* Model lifecycle (model_ prefix: exists only in the model). */
+struct model_config {
+	bool quarantine;		/* the KASAN-like quarantine (default: on under ASan) */
+	unsigned int quarantine_objects;/* its capacity in objects */
+};
+void model_config_default(struct model_config *cfg);
+/* Registers the hotplug callbacks and creates the workqueues; 0 or -errno. */
+int slab_model_init(const struct model_config *cfg);
+/*
+ * Releases every cache the model leaked on purpose (a failed destroy
+ * leaves the cache allocated, as the kernel does) and everything the model
+ * owns, so that LeakSanitizer speaks only of real leaks.  Call after all
+ * caches were destroyed and vcpu_quiesce().
+ */
+void slab_model_exit(void);
+
+/* Cache introspection for tests and the harness. */
+const char *kmem_cache_name(const struct kmem_cache *s);
+unsigned int kmem_cache_size(const struct kmem_cache *s);
+bool kmem_cache_has_sheaves(const struct kmem_cache *s);
+struct kmem_cache *model_virt_to_cache(const void *object);
+
+#endif /* SHEAF_SLAB_H */

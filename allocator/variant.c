@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * variant.c - the table of named variants and their selection.
+ */
+#include <stdlib.h>
+#include "variant.h"
+
+unsigned long variant_mask;
+unsigned long variant_site_hits[NR_VARIANT_SITES];
+static const struct variant_desc *selected;
+
+#define BIT(site)	(1UL << (site))
+
+const struct variant_desc variant_table[] = {
+	{ "fixed", 0,
+	  "upstream after b55b423e8518 and 67ea9d353d0b (default)",
+	  "b55b423e8518+67ea9d353d0b", "none: every oracle stays silent" },
+	{ "pre-seed", BIT(VS_DESTROY_FULL_BARRIER),
+	  "kmem_cache_destroy() calls the full kvfree_rcu_barrier() (correct, slow)",
+	  "ec66e0d59952 (M4, H4)", "none functional; bench_destroy: flush works per destroy" },
+	{ "seed-v3", BIT(VS_H1_NO_RCU_BARRIER) | BIT(VS_H2_NO_CPUS_READ_LOCK),
+	  "kvfree_rcu_barrier_on_cache() as posted: no rcu_barrier(), no cpus_read_lock()",
+	  "0f35040de593 (H1+H2)", "barrier contract; Objects remaining with the quarantine" },
+	{ "h1-only", BIT(VS_H1_NO_RCU_BARRIER),
+	  "no rcu_barrier() after flush_rcu_sheaves_on_cache()",
+	  "0f35040de593, fixed by b55b423e8518 (H1, M1)", "barrier contract; Objects remaining" },
+	{ "h2-only", BIT(VS_H2_NO_CPUS_READ_LOCK),
+	  "flush_rcu_sheaves_on_cache() called without cpus_read_lock()",
+	  "0f35040de593, fixed by 67ea9d353d0b (H2, M2)", "lockdep_assert_cpus_held; escaped rcu_free sheaf" },
+	{ "m3", BIT(VS_M3_CPUS_LOCK_INSIDE_FLUSH),
+	  "cpus_read_lock() taken inside flush_rcu_sheaves_on_cache() (the rejected fix)",
+	  "M3", "lockdep-lite: circular dependency slab_mutex -> cpu_hotplug_lock" },
+	{ "m5", BIT(VS_M5_DESTROY_NO_BARRIER),
+	  "kmem_cache_destroy() without any kfree_rcu barrier",
+	  "M5", "barrier contract; Objects remaining; ASan use-after-free" },
+	{ "m6", BIT(VS_M6_ON_CACHE_NO_BATCHED),
+	  "kvfree_rcu_barrier_on_cache() skips __kvfree_rcu_barrier()",
+	  "M6", "barrier contract (batched path); ASan use-after-free" },
+	{ "m7", BIT(VS_M7_PLAIN_RCU_BARRIER),
+	  "kvfree_rcu_barrier_on_cache() is a plain rcu_barrier()",
+	  "M7", "barrier contract (rcu_free sheaf or batched path)" },
+	{ "m8", BIT(VS_M8_NO_FLUSH_WORK),
+	  "flush_rcu_sheaves_on_cache() does not flush_work() what it queued",
+	  "M8", "barrier contract; Objects remaining" },
+	{ "m9", BIT(VS_M9_PEEK_RCU_FREE),
+	  "the flush is queued only on vCPUs whose pcs->rcu_free is seen non-NULL",
+	  "M9", "barrier contract under interleaving (fuzz_sched)" },
+	{ "m10", BIT(VS_M10_CALL_RCU_AFTER_UNLOCK),
+	  "__kfree_rcu_sheaf() calls call_rcu() after local_unlock()",
+	  "M10", "barrier contract under interleaving (fuzz_sched)" },
+	{ "m11", BIT(VS_M11_DEAD_CPU_KEEPS_RCU_FREE),
+	  "slub_cpu_dead() leaves the dead vCPU's rcu_free sheaf in place",
+	  "M11", "barrier contract; pcs_destroy WARN_ON(pcs->rcu_free)" },
+	{ "m12", BIT(VS_M12_NO_TYPESAFE_BARRIER),
+	  "no rcu_barrier() before releasing a SLAB_TYPESAFE_BY_RCU cache",
+	  "M12", "ASan heap-use-after-free in rcu_free_slab()" },
+	{ "m13", BIT(VS_M13_NO_SHUTDOWN_BARRIER),
+	  "__kmem_cache_shutdown() skips its rcu_barrier() for rcu sheaves in flight",
+	  "M13", "Objects remaining; ASan use-after-free" },
+	{ "m14", BIT(VS_M14_RCU_SHEAF_TO_BARN),
+	  "a full rcu_free sheaf goes to the barn before its grace period",
+	  "M14", "RCU reader oracle: object reused inside a reader" },
+	{ "m15", BIT(VS_M15_FLUSH_KEEPS_RCU_FREE),
+	  "flush_rcu_sheaf() submits pcs->rcu_free without clearing it",
+	  "M15", "call_rcu() of a queued head; ASan double free" },
+	{ "m16", BIT(VS_M16_CALLBACK_NODE),
+	  "rcu_free_sheaf() picks the barn of the callback vCPU's node",
+	  "M16 (H6)", "NULL barn on a memoryless node (SEGV); structure check" },
+	{ "m17", BIT(VS_M17_FLUSH_TAKES_SLAB_MUTEX),
+	  "flush_rcu_sheaf() takes slab_mutex",
+	  "M17", "lockdep-lite: circular dependency / deadlock report" },
+	{ "m18", BIT(VS_M18_FLUSHWQ_NO_RECLAIM),
+	  "flushwq is created without WQ_MEM_RECLAIM",
+	  "M18", "check_flush_dependency() report" },
+	{ "m19", BIT(VS_M19_NO_FLUSH_LOCK),
+	  "flush_rcu_sheaves_on_cache() does not take flush_lock",
+	  "M19", "work re-initialised while queued; wrong cache flushed" },
+	{ "m20", BIT(VS_M20_NO_MONITOR_CANCEL),
+	  "__kvfree_rcu_barrier() does not cancel_delayed_work_sync() the monitor",
+	  "M20", "barrier contract (batched path)" },
+	{ "m22", BIT(VS_M22_BARN_COUNT),
+	  "barn_put_empty_sheaf() does not count the sheaf in nr_empty",
+	  "M22", "structure check: barn counter != list length" },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+const struct variant_desc *variant_lookup(const char *name)
+{
+	const struct variant_desc *v;
+
+	for (v = variant_table; v->name; v++)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+void variant_print_list(FILE *out)
+{
+	const struct variant_desc *v;
+
+	fprintf(out, "%-9s %-78s %-44s %s\n", "VARIANT", "WHAT CHANGES", "ORIGIN", "EXPECTED ORACLE");
+	for (v = variant_table; v->name; v++)
+		fprintf(out, "%-9s %-78s %-44s %s\n", v->name, v->what, v->origin, v->oracle);
+}
+
+int variant_select(const char *name)
+{
+	const struct variant_desc *v = variant_lookup(name);
+
+	if (!v) {
+		fprintf(stderr, "unknown variant '%s'; valid variants:\n", name);
+		for (v = variant_table; v->name; v++)
+			fprintf(stderr, "  %-9s %s\n", v->name, v->what);
+		return -EINVAL;
+	}
+	selected = v;
+	variant_mask = v->sites;
+	return 0;
+}
+
+int variant_select_from_env(void)
+{
+	const char *name = getenv("SHEAF_VARIANT");
+
+	return variant_select(name && *name ? name : "fixed");
+}
+
+const char *variant_name(void)
+{
+	return selected ? selected->name : "fixed";
+}
+
+void variant_reset_hits(void)
+{
+	memset(variant_site_hits, 0, sizeof(variant_site_hits));
+}
