@@ -384,6 +384,11 @@ int kmem_cache_validate(struct kmem_cache *s, int level)
 	return ret;
 }
 
+long model_cache_rcu_pending(const struct kmem_cache *s)
+{
+	return __atomic_load_n(&s->rcu_pending, __ATOMIC_RELAXED);
+}
+
 int model_cache_counts(struct kmem_cache *s, struct model_cache_counts *c)
 {
 	return validate_one(s, 0, c) == -EBUSY ? -EBUSY : 0;

@@ -85,6 +85,14 @@ struct model_cache_counts {
 int model_cache_counts(struct kmem_cache *s, struct model_cache_counts *c);
 
 /*
+ * Objects of @s inside the kfree_rcu paths (rcu_free sheaves, rcu sheaves
+ * in flight, kvfree_rcu batches).  One counter, readable at any time: the
+ * barrier oracles ask it right after a barrier returns, when no other
+ * context of the program can be adding to it.
+ */
+long model_cache_rcu_pending(const struct kmem_cache *s);
+
+/*
  * Slab errors in the kernel's KUnit sense: list_slab_objects() counts one
  * for the "Objects remaining" header of each slab and one per leaked
  * object (test_leak_destroy expects 2 for one object).

@@ -25,7 +25,7 @@ enum sim_choice {
 	SIM_NOWAIT_FAIL,	/* nr = 2; 1 = the non-blocking allocation fails */
 	SIM_GP_ADVANCE,		/* nr = 2; 1 = let a grace period complete now */
 	SIM_TICK,		/* nr = 2; 1 = advance jiffies by one */
-	SIM_PICK_CPU,		/* nr online vCPUs; where unbound work runs */
+	SIM_PICK_CPU,		/* nr online vCPUs with a free token; where unbound work runs */
 	NR_SIM_CHOICES
 };
 

@@ -58,7 +58,8 @@ static void env_stop(void)
 static DEFINE_MUTEX(m);
 static DEFINE_SPINLOCK(s);
 static int in_m, in_s, overlap;
-static unsigned long counter;
+/* One counter per lock: each is protected by its own lock only. */
+static unsigned long counter_m, counter_s;
 
 static void contender(void *arg)
 {
@@ -70,7 +71,7 @@ static void contender(void *arg)
 			ATOMIC_SET(overlap, 1);
 		ATOMIC_SET(in_m, 1);
 		cond_resched();
-		counter++;
+		counter_m++;
 		ATOMIC_SET(in_m, 0);
 		mutex_unlock(&m);
 
@@ -79,7 +80,7 @@ static void contender(void *arg)
 			ATOMIC_SET(overlap, 1);
 		ATOMIC_SET(in_s, 1);
 		vcpu_decision_point("inside spin_lock");
-		counter++;
+		counter_s++;
 		ATOMIC_SET(in_s, 0);
 		spin_unlock(&s);
 	}
@@ -89,13 +90,14 @@ static void run_exclusion(struct ktest *t, unsigned int seed)
 {
 	if (!env_start(t, VCPU_MODE_TASKS, seed))
 		return;
-	counter = 0;
+	counter_m = counter_s = 0;
 	ATOMIC_SET(overlap, 0);
 	KEXPECT_EQ(t, vcpu_spawn("c1", 1, contender, NULL), 0);
 	KEXPECT_EQ(t, vcpu_spawn("c2", 2, contender, NULL), 0);
 	KEXPECT_EQ(t, vcpu_spawn("c3", 3, contender, NULL), 0);
 	vcpu_run_tasks();
-	KEXPECT_EQ(t, counter, 3 * 40 * 2);
+	KEXPECT_EQ(t, counter_m, 3 * 40);
+	KEXPECT_EQ(t, counter_s, 3 * 40);
 	KEXPECT_EQ(t, ATOMIC_GET(overlap), 0);
 	KEXPECT(t, !mutex_is_locked(&m));
 	KEXPECT(t, !spin_is_locked(&s));

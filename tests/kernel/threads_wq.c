@@ -114,12 +114,13 @@ static void lock_holder_task(void *arg)
 	flush_work(&lock_work);
 }
 
-static void test_local_lock_excludes_work(struct ktest *t)
+/* Runs @task on vCPU 1 with the lock and the item fresh; false if no env. */
+static bool run_lock_case(struct ktest *t, const char *name, void (*task)(void *))
 {
 	unsigned int cpu;
 
 	if (!start(t))
-		return;
+		return false;
 	pcp_lock = alloc_percpu(local_lock_t);
 	for_each_possible_cpu(cpu)
 		local_lock_init(per_cpu_ptr(pcp_lock, cpu));
@@ -128,14 +129,27 @@ static void test_local_lock_excludes_work(struct ktest *t)
 	raw_set(&work_started, 0);
 	raw_set(&work_saw_in_cs, -1);
 	raw_set(&work_cpu, -1);
-	vcpu_spawn("holder", 1, lock_holder_task, NULL);
+	vcpu_spawn(name, 1, task, NULL);
 	vcpu_run_tasks();
+	flush_work(&lock_work);
+	return true;
+}
+
+static void end_lock_case(struct ktest *t)
+{
+	free_percpu(pcp_lock);
+	stop(t);
+}
+
+static void test_local_lock_excludes_work(struct ktest *t)
+{
+	if (!run_lock_case(t, "holder", lock_holder_task))
+		return;
 	KEXPECT_EQ(t, raw_get(&work_started), 1);
 	KEXPECT_EQ(t, raw_get(&work_saw_in_cs), 0);
 	KEXPECT_EQ(t, raw_get(&work_cpu), 1);
 	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
-	free_percpu(pcp_lock);
-	stop(t);
+	end_lock_case(t);
 }
 
 /* A preemptible context lets the work in at a decision point. */
@@ -148,24 +162,12 @@ static void yielding_task(void *arg)
 
 static void test_decision_point_lets_work_in(struct ktest *t)
 {
-	unsigned int cpu;
-
-	if (!start(t))
+	if (!run_lock_case(t, "yielder", yielding_task))
 		return;
-	pcp_lock = alloc_percpu(local_lock_t);
-	for_each_possible_cpu(cpu)
-		local_lock_init(per_cpu_ptr(pcp_lock, cpu));
-	INIT_WORK(&lock_work, lock_work_fn);
-	raw_set(&in_cs, 0);
-	raw_set(&work_started, 0);
-	vcpu_spawn("yielder", 1, yielding_task, NULL);
-	vcpu_run_tasks();
 	KEXPECT_EQ(t, raw_get(&work_started), 1);
-	flush_work(&lock_work);
 	KEXPECT_EQ(t, raw_get(&work_cpu), 1);
 	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
-	free_percpu(pcp_lock);
-	stop(t);
+	end_lock_case(t);
 }
 
 /* ------------------------------------------------------------- flushing */

@@ -22,6 +22,9 @@
 #if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
 #include <sanitizer/common_interface_defs.h>
 #endif
+#ifdef SHEAF_MSAN
+#include <sanitizer/msan_interface.h>
+#endif
 
 BUILD_BUG_ON(offsetof(spinlock_t, dep_map) != offsetof(struct mutex, dep_map));
 BUILD_BUG_ON(offsetof(raw_spinlock_t, dep_map) != offsetof(struct mutex, dep_map));
@@ -49,6 +52,10 @@ static const char *caller_name(unsigned long ip, char *buf, size_t size)
 #if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
 	buf[0] = '\0';
 	__sanitizer_symbolize_pc((void *)(ip - 1), "%f", buf, size);
+#ifdef SHEAF_MSAN
+	/* Written by the uninstrumented runtime: MSan cannot know. */
+	__msan_unpoison(buf, size);
+#endif
 	if (buf[0] && buf[0] != '?' && buf[0] != '<')
 		return buf;
 #endif

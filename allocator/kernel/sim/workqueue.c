@@ -10,8 +10,9 @@
  *     i.e. the kernel's concurrency management: the next item starts only
  *     when the running one blocks; and the pool's vCPU token is free;
  *   - unbound pool (WQ_UNBOUND, or its vCPU went offline): fewer than
- *     SIM_UNBOUND_MAX_ACTIVE items of the pool in flight; the vCPU is then
- *     chosen with SIM_PICK_CPU.
+ *     SIM_UNBOUND_MAX_ACTIVE items of the pool in flight, and an online
+ *     vCPU whose token is free; the vCPU is then chosen among those with
+ *     SIM_PICK_CPU (sim_pick_unbound_cpu()).
  * An item whose previous execution still runs does not start again until
  * that one ends (the kernel's non-reentrancy), but does not hold up the
  * items behind it.

@@ -292,7 +292,7 @@ void __init_rcu_work(struct rcu_work *rw, work_func_t func, const char *name)
 	__init_work(&rw->work, func, name);
 	rw->wq = NULL;
 	WRITE_ONCE(rw->rcu_pending, false);
-	rw->rcu.state = 0;
+	__atomic_store_n(&rw->rcu.state, 0, __ATOMIC_RELAXED);
 }
 
 /* The grace period is over: the item goes on its queue (rcu context). */

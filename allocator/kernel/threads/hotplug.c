@@ -109,12 +109,19 @@ void __lockdep_assert_cpus_held(const char *func)
 		lockdep_assert_failed("lockdep_assert_cpus_held", "cpu_hotplug_lock", func);
 }
 
-/* Takes the lock for write: lockdep first, then the wait without a token. */
-static void cpus_write_lock(unsigned long ip)
+/*
+ * Takes the lock for write: lockdep first, then the wait without a token.
+ * A caller that may not sleep has been reported and gets false: stopping
+ * its own vCPU would wait for itself.
+ */
+static bool cpus_write_lock(unsigned long ip)
 {
+	struct task_struct *t = thr_task("cpu_hotplug_begin");
 	bool released;
 
 	might_sleep();
+	if (t->preempt_count || t->rcu_read_lock_nesting)
+		return false;
 	lock_acquire(&cpu_hotplug_lock_map, 0, 0, ip);
 	released = thr_sleep_begin();
 	pthread_mutex_lock(&hp_mu);
@@ -125,6 +132,7 @@ static void cpus_write_lock(unsigned long ip)
 	hp_writer = true;
 	pthread_mutex_unlock(&hp_mu);
 	thr_sleep_end(released);
+	return true;
 }
 
 static void cpus_write_unlock(unsigned long ip)
@@ -212,13 +220,12 @@ static void run_teardowns(const struct cpuhp_step *order, unsigned int n, unsign
 int cpu_down(unsigned int cpu)
 {
 	struct cpuhp_step order[CPUHP_NR_STATES];
+	bool released;
 	unsigned int n;
 	int ret = 0;
 
-	thr_task(__func__);
-	if (cpu >= nr_cpu_ids)
+	if (cpu >= nr_cpu_ids || !cpus_write_lock(_RET_IP_))
 		return -EINVAL;
-	cpus_write_lock(_RET_IP_);
 	if (!cpu_online(cpu)) {
 		ret = -EINVAL;
 		goto unlock;
@@ -228,12 +235,9 @@ int cpu_down(unsigned int cpu)
 		goto unlock;
 	}
 	/* Our own token goes while X stops: we may be running on X. */
-	{
-		bool released = thr_sleep_begin();
-
-		thr_vcpu_stop(cpu);
-		thr_sleep_end(released);
-	}
+	released = thr_sleep_begin();
+	thr_vcpu_stop(cpu);
+	thr_sleep_end(released);
 	n = steps_in_order(order);
 	run_teardowns(order, n, cpu);
 unlock:
@@ -247,10 +251,8 @@ int cpu_up(unsigned int cpu)
 	unsigned int n, i;
 	int ret = 0;
 
-	thr_task(__func__);
-	if (cpu >= nr_cpu_ids)
+	if (cpu >= nr_cpu_ids || !cpus_write_lock(_RET_IP_))
 		return -EINVAL;
-	cpus_write_lock(_RET_IP_);
 	if (cpu_online(cpu)) {
 		ret = -EINVAL;
 		goto unlock;

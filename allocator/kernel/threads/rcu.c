@@ -129,7 +129,12 @@ static bool queue_head(struct rcu_head *head, rcu_callback_t func,
 	} while (!__atomic_compare_exchange_n(&head->state, &old, state, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	head->func = func;
-	head->next = NULL;
+	/*
+	 * The newest cookie handed out before this call_rcu(): when the
+	 * callback runs, a full grace period has passed since then, so every
+	 * cookie up to it is complete (see invoke_callback()).
+	 */
+	head->next = (struct rcu_head *)(uintptr_t)__atomic_load_n(&gp_ticket, __ATOMIC_ACQUIRE);
 	tsan_release(head);
 	thr_urcu_call(head->impl);
 	return true;
@@ -164,6 +169,7 @@ unsigned long vcpu_rcu_pending_callbacks(void)
 static void invoke_callback(struct rcu_head *head, unsigned int cpu)
 {
 	rcu_callback_t func = head->func;
+	unsigned long snap = (unsigned long)(uintptr_t)head->next;
 	struct task_struct *t = &rcu_ctx.task;
 
 	if (__atomic_exchange_n(&rcu_ctx_busy, 1, __ATOMIC_ACQUIRE))
@@ -173,6 +179,10 @@ static void invoke_callback(struct rcu_head *head, unsigned int cpu)
 		vcpu_panic("RCU callback outside the environment", __func__,
 			   "callback %p of head %p", (void *)func, (void *)head);
 	tsan_acquire(&rcu_readers_sync);
+	/* A grace period has passed since the call_rcu(): its cookies are done. */
+	pthread_mutex_lock(&gp_mu);
+	gp_complete(snap);
+	pthread_mutex_unlock(&gp_mu);
 	thr_self = &rcu_ctx;
 	t->cpu = cpu < nr_cpu_ids ? cpu : 0;
 	thr_token_get(&rcu_ctx);
@@ -377,7 +387,7 @@ unsigned long get_state_synchronize_rcu(void)
 	bool start = false;
 
 	pthread_mutex_lock(&gp_mu);
-	cookie = ++gp_ticket;
+	cookie = __atomic_add_fetch(&gp_ticket, 1, __ATOMIC_RELEASE);
 	if (!gp_running && !gp_stop) {
 		gp_running = true;
 		gp_step_snap = gp_ticket;
