@@ -192,7 +192,10 @@ if [ -f "$list" ]; then
 fi
 if [ ${#names[@]} -gt 0 ]; then
 	select_wanted
-	step build "$log_build" "${build[@]}" --target "${names[@]}"
+	# replay turns each finding into a readable report (--trace)
+	extra=()
+	grep -q '^add_executable(replay ' "$root/harness/CMakeLists.txt" 2>/dev/null && extra=(replay)
+	step build "$log_build" "${build[@]}" --target "${names[@]}" "${extra[@]}"
 else
 	step build "$log_build" "${build[@]}"
 	if [ ! -f "$list" ]; then
@@ -381,6 +384,27 @@ fuzz_afl() {
 	fi
 }
 
+# first_report_line RUNDIR FILE: the first line of the report the finding
+# produced (our BUG/WARNING header, or the sanitizer's), from the engine log.
+first_report_line() {
+	local log=$1/fuzz.log
+	[ "$engine" = afl ] && log=$1/afl-main.log
+	[ -f "$log" ] || return 0
+	grep -m1 -E '^(BUG|WARNING): |ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error: |^==[0-9]+==ERROR' "$log" | cut -c1-160 || true
+}
+
+# replay_command BIN FILE: how to see the finding again, with its trace.
+replay_command() {
+	local replay=$bdir/harness/replay opts=()
+	if [ -x "$root/$replay" ]; then
+		[ -z "$variant" ] || opts+=(--variant "$variant")
+		[ -z "$cpus" ] || opts+=(--cpus "$cpus")
+		echo "$replay ${opts[*]:+${opts[*]} }--trace $(shq "$2")"
+	else
+		echo "$replay_env$(shq "$1") $(shq "$2")"
+	fi
+}
+
 # list_crashes RUNDIR: the files the engine saved as findings.
 list_crashes() {
 	if [ "$engine" = afl ]; then
@@ -422,7 +446,9 @@ for i in "${!names[@]}"; do
 		status=CRASH
 		for f in "${found[@]}"; do
 			crash_lines+=("$t: $f")
-			crash_lines+=("    replay: $replay_env$(shq "$rel_bin") $(shq "$f")")
+			first=$(first_report_line "$rd" "$f")
+			[ -z "$first" ] || crash_lines+=("    report: $first")
+			crash_lines+=("    replay: $(replay_command "$rel_bin" "$f")")
 		done
 	elif [ "$rc" -ne 0 ] && [ "$interrupted" -eq 0 ]; then
 		# The engine failed but saved nothing: a broken target or

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ops.c - the op executors: one exec_<op>() per entry of ops.def, each
+ * turning a decoded op into model calls on the program's handles, with
+ * the contract oracle (shadow.c) told about every object on the way.
+ *
+ * Rules that make every op meaningful after mutation (harness/README.md):
+ *  - an op whose handle names nothing, or that cannot run now, is skipped;
+ *  - destroy frees every object and returns every sheaf the program still
+ *    holds of that cache first, so "Objects remaining" can only be the
+ *    model's fault; destroy_leak is the deliberate leak (test_leak_destroy);
+ *  - a blocking op (ops.def) first closes the program's RCU reader: the
+ *    reader's task leaves its section, then the op runs, a legal
+ *    interleaving of two kernel tasks that inline mode cannot run side by
+ *    side; an allocation inside a reader uses GFP_NOWAIT instead of a
+ *    blocking gfp, as kernel code inside rcu_read_lock() must.
+ */
+#include "kernel/bug.h"
+#include "kernel/cpu.h"
+#include "kernel/cpuhotplug.h"
+#include "kernel/gfp.h"
+#include "kernel/rcupdate.h"
+#include "kernel/vcpu.h"
+#include "slab.h"
+#include "check.h"
+
+#include "exec.h"
+#include "shadow.h"
+
+static const char *const cache_names[H_CACHES] = { "c0", "c1", "c2", "c3" };
+
+/* ------------------------------------------------------------ helpers */
+
+static struct kmem_cache *cache_of(unsigned int c)
+{
+	if (!h.cache[c].s)
+		h_note(" (c%u: no cache, skipped)", c);
+	return h.cache[c].s;
+}
+
+/* The object named by an A_OBJ operand, if live. */
+static void *live_obj(unsigned int v, unsigned int *c, unsigned int *slot)
+{
+	void *p;
+
+	*c = v / H_OBJS;
+	*slot = v % H_OBJS;
+	p = shadow_live(*c, *slot);
+	if (!p)
+		h_note(" (c%u.o%u: not live, skipped)", *c, *slot);
+	return p;
+}
+
+static gfp_t gfp_of(unsigned int v)
+{
+	static const gfp_t gfps[] = { GFP_KERNEL, GFP_NOWAIT, GFP_ATOMIC };
+	gfp_t gfp = gfps[v];
+
+	/* inside a reader, a blocking allocation would sleep in an RCU section */
+	if (shadow_reader_nesting() && gfpflags_allow_blocking(gfp)) {
+		h_note(" [GFP_NOWAIT: inside a reader]");
+		gfp = GFP_NOWAIT;
+	}
+	return gfp;
+}
+
+static void close_readers(void)
+{
+	if (!shadow_reader_nesting())
+		return;
+	h_note(" [reader closed first]");
+	while (shadow_reader_nesting()) {
+		rcu_read_unlock();
+		shadow_reader_unlock();
+	}
+}
+
+static void new_object(unsigned int c, void *p, const char *func)
+{
+	int slot = shadow_free_slot(c);
+
+	shadow_alloc(c, (unsigned int)slot, p, func);
+	h_note(" c%u.o%d", c, slot);
+}
+
+/* Returns the program's prefilled sheaves of cache @c. */
+static void return_sheaves_of(unsigned int c)
+{
+	unsigned int i;
+
+	for (i = 0; i < H_SHEAVES; i++) {
+		if (!h.sheaf[i].sheaf || h.sheaf[i].c != c)
+			continue;
+		kmem_cache_return_sheaf(h.cache[c].s, GFP_KERNEL, h.sheaf[i].sheaf);
+		h.sheaf[i].sheaf = NULL;
+		h_note(" [s%u returned]", i);
+	}
+}
+
+/* destroy's first step: what the program holds of @c goes back. */
+static void free_all_of(unsigned int c)
+{
+	unsigned int slot, n = 0;
+
+	for (slot = 0; slot < H_OBJS; slot++) {
+		void *p = shadow_live(c, slot);
+
+		if (!p)
+			continue;
+		shadow_check_live(c, slot, "kmem_cache_free");
+		shadow_freed(c, slot, SHADOW_FREE);
+		kmem_cache_free(h.cache[c].s, p);
+		n++;
+	}
+	if (n)
+		h_note(" [%u object(s) freed]", n);
+}
+
+static void forget_cache(unsigned int c)
+{
+	h.cache[c].s = NULL;
+	shadow_cache_gone(c);
+}
+
+/* ---------------------------------------------------------------- ops */
+
+static void exec_create(const struct op *op)
+{
+	unsigned int c = op->arg[0], size = op->arg[1], fl = op->arg[2];
+	unsigned int k = (fl >> CFLAG_ALIGN_SHIFT) & 7;
+	struct kmem_cache_args args = {
+		.align = k ? 4u << k : 0,
+		.sheaf_capacity = op->arg[3],
+	};
+	slab_flags_t flags = SLAB_NO_MERGE;
+	struct kmem_cache *s;
+
+	if (h.cache[c].s) {
+		h_note(" (c%u exists, skipped)", c);
+		return;
+	}
+	if (fl & CFLAG_TYPESAFE)
+		flags |= SLAB_TYPESAFE_BY_RCU;
+	if (fl & CFLAG_HWALIGN)
+		flags |= SLAB_HWCACHE_ALIGN;
+	s = kmem_cache_create(cache_names[c], size, &args, flags);
+	if (!s) {
+		h_note(" failed");
+		return;
+	}
+	h.cache[c].s = s;
+	shadow_cache_set(c, s, size, fl & CFLAG_TYPESAFE);
+	h_note(" %s", kmem_cache_has_sheaves(s) ? "with sheaves" : "without sheaves");
+}
+
+static void exec_destroy(const struct op *op)
+{
+	unsigned int c = op->arg[0];
+
+	if (!cache_of(c))
+		return;
+	return_sheaves_of(c);
+	free_all_of(c);
+	kmem_cache_destroy(h.cache[c].s);
+	forget_cache(c);
+}
+
+/*
+ * slub_kunit's test_leak_destroy(): destroy with objects still allocated.
+ * With slab_in_kunit_test() the model counts slab errors instead of
+ * reporting them: one per partial slab's "Objects remaining" header and
+ * one per object in it (a full slab is on no list and is not listed, as
+ * in the kernel, so the count says nothing exact about what is held).
+ * What is checked: holding nothing, destroy must count no error.  A cache
+ * with objects left is leaked on purpose and released by slab_model_exit().
+ */
+static void exec_destroy_leak(const struct op *op)
+{
+	unsigned int c = op->arg[0], held;
+	unsigned long errors;
+	bool was;
+
+	if (!cache_of(c))
+		return;
+	return_sheaves_of(c);
+	held = shadow_live_count(c);
+	was = model_set_slab_kunit_test(true);
+	errors = model_slab_errors();
+	kmem_cache_destroy(h.cache[c].s);
+	errors = model_slab_errors() - errors;
+	model_set_slab_kunit_test(was);
+	h_note(" %u object(s) held, %lu slab error(s)", held, errors);
+	if (!held && errors)
+		vcpu_report(VCPU_REPORT_BUG,
+			    "destroy contract: Objects remaining after every object was freed",
+			    "kmem_cache_destroy", "cache c%u: the program freed all its objects, "
+			    "yet destroy counted %lu slab error(s)", c, errors);
+	forget_cache(c);
+}
+
+static void alloc_one(unsigned int c, unsigned int gfpv, int node)
+{
+	struct kmem_cache *s = cache_of(c);
+	gfp_t gfp;
+	void *p;
+
+	if (!s)
+		return;
+	if (shadow_free_slot(c) < 0) {
+		h_note(" (c%u: every handle live, skipped)", c);
+		return;
+	}
+	gfp = gfp_of(gfpv);
+	p = node < 0 ? kmem_cache_alloc(s, gfp) : kmem_cache_alloc_node(s, gfp, node);
+	if (!p) {
+		h_note(" failed");
+		return;
+	}
+	new_object(c, p, node < 0 ? "kmem_cache_alloc" : "kmem_cache_alloc_node");
+}
+
+static void exec_alloc(const struct op *op)
+{
+	alloc_one(op->arg[0], op->arg[1], -1);
+}
+
+static void exec_alloc_node(const struct op *op)
+{
+	alloc_one(op->arg[0], op->arg[2], (int)(op->arg[1] % ops_config.nr_nodes));
+}
+
+static void exec_alloc_bulk(const struct op *op)
+{
+	unsigned int c = op->arg[0], n = op->arg[1], i;
+	struct kmem_cache *s = cache_of(c);
+	void *p[H_OBJS];
+	int got;
+
+	if (!s)
+		return;
+	n = min(n, shadow_free_slots(c));
+	if (!n) {
+		h_note(" (c%u: every handle live, skipped)", c);
+		return;
+	}
+	got = kmem_cache_alloc_bulk(s, gfp_of(op->arg[2]), n, p);
+	h_note(" %d of %u:", got, n);
+	for (i = 0; i < (unsigned int)got; i++)
+		new_object(c, p[i], "kmem_cache_alloc_bulk");
+}
+
+static void free_one(const struct op *op, bool via_kfree)
+{
+	unsigned int c, slot;
+	void *p = live_obj(op->arg[0], &c, &slot);
+
+	if (!p)
+		return;
+	shadow_check_live(c, slot, via_kfree ? "kfree" : "kmem_cache_free");
+	shadow_freed(c, slot, SHADOW_FREE);
+	if (via_kfree)
+		kfree(p);
+	else
+		kmem_cache_free(h.cache[c].s, p);
+}
+
+static void exec_free(const struct op *op)
+{
+	free_one(op, false);
+}
+
+static void exec_kfree(const struct op *op)
+{
+	free_one(op, true);
+}
+
+/* The first n live objects of the cache from the named slot on. */
+static void exec_free_bulk(const struct op *op)
+{
+	unsigned int c = op->arg[0] / H_OBJS, slot = op->arg[0] % H_OBJS, n = 0;
+	void *p[H_OBJS];
+
+	if (!cache_of(c))
+		return;
+	for (; slot < H_OBJS && n < op->arg[1]; slot++) {
+		if (!shadow_live(c, slot))
+			continue;
+		p[n++] = shadow_live(c, slot);
+		shadow_check_live(c, slot, "kmem_cache_free_bulk");
+		shadow_freed(c, slot, SHADOW_FREE);
+		h_note(" c%u.o%u", c, slot);
+	}
+	if (!n) {
+		h_note(" (nothing live, skipped)");
+		return;
+	}
+	if (op->arg[2])
+		kfree_bulk(n, p);
+	else
+		kmem_cache_free_bulk(h.cache[c].s, n, p);
+}
+
+static void kfree_rcu_one(const struct op *op, bool two_arg)
+{
+	unsigned int c, slot;
+	struct h_object *p = live_obj(op->arg[0], &c, &slot);
+
+	if (!p)
+		return;
+	shadow_check_live(c, slot, "kvfree_call_rcu");
+	shadow_freed(c, slot, SHADOW_KFREE_RCU);
+	if (two_arg)
+		kfree_rcu(p, rcu);
+	else
+		kfree_rcu_mightsleep(p);
+}
+
+static void exec_kfree_rcu(const struct op *op)
+{
+	kfree_rcu_one(op, true);
+}
+
+static void exec_kfree_rcu_mightsleep(const struct op *op)
+{
+	kfree_rcu_one(op, false);
+}
+
+static void exec_kvfree_rcu_barrier(const struct op *op)
+{
+	shadow_barrier_begin(-1);
+	kvfree_rcu_barrier();
+	shadow_barrier_end(-1);
+}
+
+static void exec_kvfree_rcu_barrier_on_cache(const struct op *op)
+{
+	unsigned int c = op->arg[0];
+
+	if (!cache_of(c))
+		return;
+	shadow_barrier_begin((int)c);
+	kvfree_rcu_barrier_on_cache(h.cache[c].s);
+	shadow_barrier_end((int)c);
+}
+
+static void exec_shrink(const struct op *op)
+{
+	struct kmem_cache *s = cache_of(op->arg[0]);
+
+	if (s)
+		h_note(" -> %d", kmem_cache_shrink(s));
+}
+
+static void exec_prefill(const struct op *op)
+{
+	unsigned int c = op->arg[0], i = op->arg[1];
+	struct kmem_cache *s = cache_of(c);
+	struct slab_sheaf *sheaf;
+
+	if (!s)
+		return;
+	if (h.sheaf[i].sheaf) {
+		h_note(" (s%u held, skipped)", i);
+		return;
+	}
+	/* the kernel WARNs: prefilling from a cache created without sheaves is a misuse */
+	if (!kmem_cache_has_sheaves(s)) {
+		h_note(" (c%u has no sheaves, skipped)", c);
+		return;
+	}
+	sheaf = kmem_cache_prefill_sheaf(s, gfp_of(op->arg[3]), op->arg[2]);
+	if (!sheaf) {
+		h_note(" failed");
+		return;
+	}
+	h.sheaf[i].sheaf = sheaf;
+	h.sheaf[i].c = c;
+	h_note(" size %u", kmem_cache_sheaf_size(sheaf));
+}
+
+static struct h_sheaf *sheaf_of(unsigned int i)
+{
+	if (!h.sheaf[i].sheaf) {
+		h_note(" (s%u: no sheaf, skipped)", i);
+		return NULL;
+	}
+	return &h.sheaf[i];
+}
+
+static void exec_refill(const struct op *op)
+{
+	struct h_sheaf *hs = sheaf_of(op->arg[0]);
+	int ret;
+
+	if (!hs)
+		return;
+	ret = kmem_cache_refill_sheaf(h.cache[hs->c].s, gfp_of(op->arg[2]), &hs->sheaf,
+				      op->arg[1]);
+	h_note(" -> %d, size %u", ret, kmem_cache_sheaf_size(hs->sheaf));
+}
+
+static void exec_return(const struct op *op)
+{
+	struct h_sheaf *hs = sheaf_of(op->arg[0]);
+
+	if (!hs)
+		return;
+	kmem_cache_return_sheaf(h.cache[hs->c].s, gfp_of(op->arg[1]), hs->sheaf);
+	hs->sheaf = NULL;
+}
+
+static void exec_alloc_from_sheaf(const struct op *op)
+{
+	struct h_sheaf *hs = sheaf_of(op->arg[0]);
+	void *p;
+
+	if (!hs)
+		return;
+	if (shadow_free_slot(hs->c) < 0) {
+		h_note(" (c%u: every handle live, skipped)", hs->c);
+		return;
+	}
+	p = kmem_cache_alloc_from_sheaf(h.cache[hs->c].s, gfp_of(0), hs->sheaf);
+	if (!p) {
+		h_note(" empty");
+		return;
+	}
+	new_object(hs->c, p, "kmem_cache_alloc_from_sheaf");
+}
+
+static void exec_rcu_read_lock(const struct op *op)
+{
+	if (shadow_reader_nesting() >= H_MAX_NESTING) {
+		h_note(" (nested %u deep, skipped)", H_MAX_NESTING);
+		return;
+	}
+	rcu_read_lock();
+	shadow_reader_lock();
+	h_note(" depth %u", shadow_reader_nesting());
+}
+
+static void exec_deref(const struct op *op)
+{
+	h_note(" %s", shadow_deref(op->arg[0] / H_OBJS, op->arg[0] % H_OBJS));
+}
+
+static void exec_rcu_read_unlock(const struct op *op)
+{
+	if (!shadow_reader_nesting()) {
+		h_note(" (no reader, skipped)");
+		return;
+	}
+	rcu_read_unlock();
+	shadow_reader_unlock();
+}
+
+static void exec_gp(const struct op *op)
+{
+	vcpu_rcu_gp();
+}
+
+static void exec_run_work(const struct op *op)
+{
+	vcpu_run_work((int)(op->arg[0] % ops_config.nr_cpus));
+}
+
+static void exec_tick(const struct op *op)
+{
+	vcpu_tick(op->arg[0]);
+}
+
+static void exec_migrate(const struct op *op)
+{
+	unsigned int cpu = op->arg[0] % ops_config.nr_cpus;
+
+	if (!cpu_online(cpu)) {
+		h_note(" (vCPU %u offline, skipped)", cpu);
+		return;
+	}
+	vcpu_migrate((int)cpu);
+}
+
+static void exec_cpu_down(const struct op *op)
+{
+	h_note(" -> %d", cpu_down(op->arg[0] % ops_config.nr_cpus));
+}
+
+static void exec_cpu_up(const struct op *op)
+{
+	h_note(" -> %d", cpu_up(op->arg[0] % ops_config.nr_cpus));
+}
+
+static void exec_fail_next(const struct op *op)
+{
+	vcpu_fail_next(op->arg[0]);
+}
+
+static void exec_fail_trylock(const struct op *op)
+{
+	h.trylock_fail_at = op->arg[0];
+}
+
+static void (*const exec_table[NR_OPS])(const struct op *op) = {
+#define OP(name, ...) [OP_##name] = exec_##name,
+#include "ops.def"
+#undef OP
+};
+
+void ops_exec(const struct op *op)
+{
+	if (op_table[op->code].blocking)
+		close_readers();
+	exec_table[op->code](op);
+}
+
+void ops_teardown(void)
+{
+	unsigned int c;
+
+	close_readers();
+	vcpu_fail_next(0);
+	vcpu_fail_next_blocking(0);
+	h.trylock_fail_at = 0;
+	for (c = 0; c < H_CACHES; c++) {
+		if (!h.cache[c].s)
+			continue;
+		return_sheaves_of(c);
+		free_all_of(c);
+		kmem_cache_destroy(h.cache[c].s);
+		forget_cache(c);
+	}
+}

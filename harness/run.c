@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * run.c - the life of one input: ops_run() starts the sim environment in
+ * inline mode (the driver task is the only task; work, grace periods and
+ * callbacks advance when an op asks for them or blocks on them) and the
+ * model, runs the ops one after the other, and tears everything down: the
+ * readers still open are closed, what the program still holds is freed,
+ * every cache left is destroyed, vcpu_quiesce() runs every pending work
+ * item, timer and RCU callback, and the model and the environment are
+ * stopped.  So a callback that runs late, after its cache was destroyed,
+ * runs inside the input that caused it, and nothing survives into the next
+ * input.  Also here: the configuration, the context every report carries,
+ * the sim decider, and the trace.
+ *
+ * The model's quarantine is always on, whatever the build, so that one
+ * input behaves the same under every preset, and small (H_QUARANTINE
+ * objects), so that frees reach the sheaves after a few ops rather than
+ * after the 64 of the model's default; one object is enough for H1.
+ */
+#include <stdarg.h>
+
+#include "kernel/bug.h"
+#include "kernel/cpu.h"
+#include "kernel/gfp.h"
+#include "kernel/sim.h"
+#include "kernel/vcpu.h"
+#include "slab.h"
+#include "check.h"
+#include "variant.h"
+
+#include "exec.h"
+#include "input.h"
+#include "shadow.h"
+
+#if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#define H_QUARANTINE	8	/* objects in the model's KASAN-like quarantine */
+
+struct ops_config ops_config = { .nr_cpus = 4, .nr_nodes = 1, .target = "fuzz_ops" };
+struct h_state h;
+
+/* ------------------------------------------------------------ context */
+
+static void report_hook(FILE *out)
+{
+	char text[128];
+
+	fprintf(out, "harness: %s, variant %s, %u vCPUs", ops_config.target, variant_name(),
+		ops_config.nr_cpus);
+	if (h.op) {
+		op_format(h.op, text, sizeof(text));
+		fprintf(out, ", op %u: %s\n", h.index, text);
+	} else if (h.teardown) {
+		fprintf(out, ", teardown after op %u\n", h.nr_ops ? h.nr_ops - 1 : 0);
+	} else {
+		fputc('\n', out);
+	}
+}
+
+#if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
+/* A sanitizer's report does not go through vcpu_report(): add the context. */
+static void sanitizer_death(void)
+{
+	report_hook(stderr);
+}
+#endif
+
+void h_note(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!ops_config.trace || h.note_len >= sizeof(h.note) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(h.note + h.note_len, sizeof(h.note) - h.note_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		h.note_len = min(h.note_len + (size_t)n, sizeof(h.note) - 1);
+}
+
+static unsigned int decide(void *data, enum sim_choice what, unsigned int nr)
+{
+	if (what == SIM_TRYLOCK_FAIL && h.trylock_fail_at && --h.trylock_fail_at == 0) {
+		h_note(" [trylock failed]");
+		return 1;
+	}
+	return 0;
+}
+
+static const struct sim_decider decider = { decide, NULL };
+
+/* --------------------------------------------------------------- trace */
+
+struct trace_snap {
+	struct vcpu_stats env;
+	unsigned long stat[H_CACHES][NR_SLUB_STAT_ITEMS];
+	long rcu_pending[H_CACHES];
+	bool had[H_CACHES];
+};
+
+static long rcu_pending_of(unsigned int c)
+{
+	struct model_cache_counts counts;
+
+	return model_cache_counts(h.cache[c].s, &counts) ? -1 : counts.rcu_pending;
+}
+
+static void trace_snap(struct trace_snap *t)
+{
+	unsigned int c, i;
+
+	vcpu_get_stats(&t->env);
+	for (c = 0; c < H_CACHES; c++) {
+		t->had[c] = h.cache[c].s;
+		if (!t->had[c])
+			continue;
+		for (i = 0; i < NR_SLUB_STAT_ITEMS; i++)
+			t->stat[c][i] = model_cache_stat(h.cache[c].s, (enum stat_item)i);
+		t->rcu_pending[c] = rcu_pending_of(c);
+	}
+}
+
+/*
+ * One line: the op, its effect, what moved in the environment (work items,
+ * callbacks, grace periods) and in each cache (its rcu-pending objects and
+ * the stat counters that changed).
+ */
+static void trace_op(unsigned int index, const struct op *op, const struct trace_snap *t0)
+{
+	FILE *out = ops_config.trace;
+	struct vcpu_stats env;
+	char text[128];
+	unsigned int c, i;
+
+	op_format(op, text, sizeof(text));
+	vcpu_get_stats(&env);
+	fprintf(out, "%4u  %-44s vCPU %u:%s", index, text, smp_processor_id(), h.note);
+	if (env.works_run != t0->env.works_run)
+		fprintf(out, " works+%lu", env.works_run - t0->env.works_run);
+	if (env.callbacks_run != t0->env.callbacks_run)
+		fprintf(out, " callbacks+%lu", env.callbacks_run - t0->env.callbacks_run);
+	if (env.gps_completed != t0->env.gps_completed)
+		fprintf(out, " gps+%lu", env.gps_completed - t0->env.gps_completed);
+	for (c = 0; c < H_CACHES; c++) {
+		long pending;
+
+		if (!t0->had[c] || !h.cache[c].s)
+			continue;
+		pending = rcu_pending_of(c);
+		if (pending != t0->rcu_pending[c])
+			fprintf(out, " c%u.rcu_pending=%ld", c, pending);
+		for (i = 0; i < NR_SLUB_STAT_ITEMS; i++) {
+			unsigned long v = model_cache_stat(h.cache[c].s, (enum stat_item)i);
+
+			if (v != t0->stat[c][i])
+				fprintf(out, " c%u.%s+%lu", c, model_stat_name((enum stat_item)i),
+					v - t0->stat[c][i]);
+		}
+	}
+	fputc('\n', out);
+	fflush(out);
+}
+
+/* ----------------------------------------------------------- lifecycle */
+
+int ops_init_from_env(const char *target)
+{
+	struct vcpu_config cfg;
+
+	ops_config.target = target;
+	vcpu_config_default(&cfg);
+	if (vcpu_config_from_env(&cfg))
+		return -EINVAL;
+	ops_config.nr_cpus = cfg.nr_cpus;
+	ops_config.nr_nodes = cfg.nr_nodes;
+	if (variant_select_from_env())
+		return -EINVAL;
+	vcpu_set_report_hook(report_hook);
+#if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
+	__sanitizer_set_death_callback(sanitizer_death);
+#endif
+	return 0;
+}
+
+static void model_start(void)
+{
+	struct vcpu_config cfg;
+	struct model_config mcfg;
+
+	vcpu_config_default(&cfg);
+	cfg.nr_cpus = ops_config.nr_cpus;
+	cfg.nr_nodes = ops_config.nr_nodes;
+	for (unsigned int cpu = 0; cpu < cfg.nr_cpus; cpu++)
+		cfg.cpu_to_node[cpu] = (unsigned char)(cpu * cfg.nr_nodes / cfg.nr_cpus);
+	cfg.mode = VCPU_MODE_INLINE;
+	cfg.panic_on_report = true;
+	cfg.decider = &decider;
+	if (vcpu_env_init(&cfg))
+		vcpu_panic("harness cannot start", "vcpu_env_init", "the environment refused "
+			   "%u vCPUs, %u nodes", cfg.nr_cpus, cfg.nr_nodes);
+	model_config_default(&mcfg);
+	mcfg.quarantine = true;		/* the same behaviour under every preset */
+	mcfg.quarantine_objects = H_QUARANTINE;
+	if (slab_model_init(&mcfg))
+		vcpu_panic("harness cannot start", "slab_model_init", "the model did not start");
+	if (ops_config.trace && ops_config.events)
+		sim_set_trace(ops_config.trace);
+}
+
+static void model_stop(void)
+{
+	h.teardown = true;
+	ops_teardown();
+	vcpu_quiesce();
+	if (ops_config.trace && ops_config.events)
+		sim_set_trace(NULL);
+	slab_model_exit();
+	vcpu_env_exit();
+	h.teardown = false;
+}
+
+void ops_run(const uint8_t *data, size_t size)
+{
+	struct trace_snap t0;
+	struct input in;
+	struct op op;
+
+	memset(&h, 0, sizeof(h));
+	shadow_reset(0);
+	model_start();
+	input_init(&in, data, size);
+	while (h.nr_ops < OPS_MAX && input_next_op(&in, &op)) {
+		h.index = h.nr_ops++;
+		h.op = &op;
+		h.note[0] = '\0';
+		h.note_len = 0;
+		shadow_set_op(h.index);
+		if (ops_config.trace)
+			trace_snap(&t0);
+		ops_exec(&op);
+		shadow_after_op();
+		if (ops_config.trace)
+			trace_op(h.index, &op, &t0);
+		h.op = NULL;
+	}
+	if (ops_config.trace)
+		fprintf(ops_config.trace, "      teardown\n");
+	model_stop();
+}
