@@ -41,6 +41,7 @@ struct debug_rcu_obj {
 
 static DEFINE_RAW_SPINLOCK(debug_rcu_lock);
 static struct debug_rcu_obj *debug_rcu_hash[1u << DEBUG_RCU_HASH_BITS];
+static unsigned long debug_rcu_nr;	/* entries in the set; under debug_rcu_lock */
 
 static struct debug_rcu_obj **debug_rcu_bucket(const void *ptr)
 {
@@ -66,6 +67,7 @@ bool debug_rcu_head_queue(void *ptr)
 	if (!obj) {
 		new->next = *bucket;
 		*bucket = new;
+		debug_rcu_nr++;
 	}
 	raw_spin_unlock(&debug_rcu_lock);
 
@@ -83,6 +85,7 @@ void debug_rcu_head_unqueue(void *ptr)
 		if ((*pos)->ptr == ptr) {
 			obj = *pos;
 			*pos = obj->next;
+			debug_rcu_nr--;
 			break;
 		}
 	}
@@ -106,7 +109,8 @@ void model_debug_rcu_head_exit(void)
 	unsigned long i, left = 0;
 
 	raw_spin_lock(&debug_rcu_lock);
-	for (i = 0; i < ARRAY_SIZE(debug_rcu_hash); i++) {
+	/* the common case, every entry already gone: no walk over the buckets */
+	for (i = 0; debug_rcu_nr && i < ARRAY_SIZE(debug_rcu_hash); i++) {
 		for (obj = debug_rcu_hash[i]; obj; obj = next) {
 			next = obj->next;
 			free(obj);
@@ -114,6 +118,7 @@ void model_debug_rcu_head_exit(void)
 		}
 		debug_rcu_hash[i] = NULL;
 	}
+	debug_rcu_nr = 0;
 	raw_spin_unlock(&debug_rcu_lock);
 	WARN(left, "%lu kvfree_rcu() pointer(s) still queued at model exit", left);
 }
