@@ -385,12 +385,21 @@ fuzz_afl() {
 }
 
 # first_report_line RUNDIR FILE: the first line of the report the finding
-# produced (our BUG/WARNING header, or the sanitizer's), from the engine log.
+# produces (our BUG/WARNING header, or the sanitizer's): from replaying it
+# when the replay tool exists (AFL++ keeps no target output), else from
+# the engine log.
 first_report_line() {
-	local log=$1/fuzz.log
+	local pattern='^(BUG|WARNING): |ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error: |^==[0-9]+==ERROR'
+	local replay=$root/$bdir/harness/replay log=$1/fuzz.log opts=()
+	if [ -x "$replay" ]; then
+		[ -z "$variant" ] || opts+=(--variant "$variant")
+		[ -z "$cpus" ] || opts+=(--cpus "$cpus")
+		timeout 60 "$replay" "${opts[@]}" "$2" 2>&1 | grep -m1 -E "$pattern" | cut -c1-160 || true
+		return 0
+	fi
 	[ "$engine" = afl ] && log=$1/afl-main.log
 	[ -f "$log" ] || return 0
-	grep -m1 -E '^(BUG|WARNING): |ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error: |^==[0-9]+==ERROR' "$log" | cut -c1-160 || true
+	grep -m1 -E "$pattern" "$log" | cut -c1-160 || true
 }
 
 # replay_command BIN FILE: how to see the finding again, with its trace.
