@@ -34,6 +34,9 @@
 
 #if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
 #include <sanitizer/common_interface_defs.h>
+#ifdef SHEAF_MSAN
+#include <sanitizer/msan_interface.h>
+#endif
 #define LOCKDEP_SYMBOLIZE 1
 #endif
 
@@ -103,6 +106,10 @@ static const char *ip_str(unsigned long ip, char *buf, size_t size, bool func_on
 		buf[0] = '\0';
 		__sanitizer_symbolize_pc((void *)(ip - 1), func_only ? "%f" : "%f (%s:%l)",
 					 buf, size);
+#ifdef SHEAF_MSAN
+		/* the symbolizer is not instrumented: tell MSan it wrote buf */
+		__msan_unpoison(buf, size);
+#endif
 		if (buf[0] && buf[0] != '?' && buf[0] != '<') {
 			/* Keep the file's base name only. */
 			file = strchr(buf, '(');
