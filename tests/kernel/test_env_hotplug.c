@@ -14,28 +14,8 @@
  */
 #include "kernel.h"
 #include "ktest.h"
+#include "env_test.h"
 
-#define ATOMIC_GET(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
-#define ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
-
-static bool env_start(struct ktest *t, enum vcpu_mode mode)
-{
-	struct vcpu_config cfg;
-	int ret;
-
-	vcpu_config_default(&cfg);
-	cfg.mode = mode;
-	ret = vcpu_env_init(&cfg);
-	KEXPECT_EQ(t, ret, 0);
-	vcpu_set_panic_on_report(false);
-	return ret == 0;
-}
-
-static void env_stop(void)
-{
-	vcpu_env_exit();
-	vcpu_set_panic_on_report(true);
-}
 
 /* Callback log: "D<cpu>" / "T<cpu>" / "S<cpu>" per call, with the lock state. */
 static char log_buf[64];
@@ -75,7 +55,7 @@ static int test_startup(unsigned int cpu)
 
 static void test_callbacks_under_write_lock(struct ktest *t)
 {
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	log_buf[0] = '\0';
 	write_held_in_callbacks = 1;
@@ -132,7 +112,7 @@ static void writer(void *arg)
 
 static void test_read_lock_holds_hotplug_off(struct ktest *t)
 {
-	if (!env_start(t, VCPU_MODE_TASKS))
+	if (!env_start(t, VCPU_MODE_TASKS, 0))
 		return;
 	init_completion(&reader_locked);
 	ATOMIC_SET(reader_done, 0);
@@ -178,7 +158,7 @@ static void test_dying_cpu_work_and_tasks(struct ktest *t)
 {
 	struct work_struct w;
 
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	INIT_WORK(&w, pending_fn);
 	ATOMIC_SET(work_ran, 0);
@@ -201,7 +181,7 @@ static void test_dying_cpu_work_and_tasks(struct ktest *t)
 	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
 	env_stop();
 
-	if (!env_start(t, VCPU_MODE_TASKS))
+	if (!env_start(t, VCPU_MODE_TASKS, 0))
 		return;
 	init_completion(&down_done);
 	ATOMIC_SET(moved_cpu, -1);
@@ -215,7 +195,7 @@ static void test_dying_cpu_work_and_tasks(struct ktest *t)
 
 static void test_bad_input(struct ktest *t)
 {
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	KEXPECT_EQ(t, cpu_down(4), -EINVAL);
 	KEXPECT_EQ(t, cpu_down(64), -EINVAL);

@@ -9,51 +9,7 @@
  */
 #include "kernel.h"
 #include "ktest.h"
-#ifdef SHEAF_BACKEND_SIM
-#include "sim.h"
-#endif
-
-#define ATOMIC_GET(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
-#define ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
-
-#ifdef SHEAF_BACKEND_SIM
-static unsigned int seed_state;
-
-static unsigned int random_choice(void *data, enum sim_choice what, unsigned int nr)
-{
-	unsigned int *s = data;
-
-	*s = *s * 1103515245u + 12345u;
-	return (*s >> 16) % nr;
-}
-#endif
-
-static bool env_start(struct ktest *t, enum vcpu_mode mode, unsigned int seed)
-{
-	struct vcpu_config cfg;
-	int ret;
-#ifdef SHEAF_BACKEND_SIM
-	static struct sim_decider d = { .choose = random_choice, .data = &seed_state };
-
-	seed_state = seed;
-#endif
-	vcpu_config_default(&cfg);
-#ifdef SHEAF_BACKEND_SIM
-	if (seed)
-		cfg.decider = &d;
-#endif
-	cfg.mode = mode;
-	ret = vcpu_env_init(&cfg);
-	KEXPECT_EQ(t, ret, 0);
-	vcpu_set_panic_on_report(false);
-	return ret == 0;
-}
-
-static void env_stop(void)
-{
-	vcpu_env_exit();
-	vcpu_set_panic_on_report(true);
-}
+#include "env_test.h"
 
 static DEFINE_MUTEX(m);
 static DEFINE_SPINLOCK(s);

@@ -14,29 +14,8 @@
  */
 #include "kernel.h"
 #include "ktest.h"
+#include "env_test.h"
 
-#define ATOMIC_INC(x)	__atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
-#define ATOMIC_GET(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
-#define ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
-
-static bool env_start(struct ktest *t, enum vcpu_mode mode)
-{
-	struct vcpu_config cfg;
-	int ret;
-
-	vcpu_config_default(&cfg);
-	cfg.mode = mode;
-	ret = vcpu_env_init(&cfg);
-	KEXPECT_EQ(t, ret, 0);
-	vcpu_set_panic_on_report(false);
-	return ret == 0;
-}
-
-static void env_stop(void)
-{
-	vcpu_env_exit();
-	vcpu_set_panic_on_report(true);
-}
 
 struct tw {
 	struct work_struct work;
@@ -69,7 +48,7 @@ static void test_work_runs_on_its_vcpu(struct ktest *t)
 	struct tw w[4];
 	int cpu;
 
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	for (cpu = 0; cpu < 4; cpu++) {
 		tw_init(&w[cpu]);
@@ -116,7 +95,7 @@ static void releaser(void *arg)
 
 static void test_flush_work_waits(struct ktest *t)
 {
-	if (!env_start(t, VCPU_MODE_TASKS))
+	if (!env_start(t, VCPU_MODE_TASKS, 0))
 		return;
 	init_completion(&go);
 	init_completion(&flushing);
@@ -136,7 +115,7 @@ static void test_flush_uninitialised_reported(struct ktest *t)
 {
 	struct work_struct never;
 
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	memset(&never, 0, sizeof(never));
 	KEXPECT(t, !flush_work(&never));
@@ -158,7 +137,7 @@ static void test_cancel_and_init_active(struct ktest *t)
 #ifndef SHEAF_BACKEND_SIM
 	return;
 #endif
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	tw_init(&a);
 	KEXPECT(t, queue_work_on(1, system_wq, &a.work));
@@ -204,7 +183,7 @@ static void test_delayed_and_rcu_work(struct ktest *t)
 	struct tdw d = { .runs = 0 };
 	struct trw r = { .runs = 0 };
 
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	INIT_DELAYED_WORK(&d.dw, tdw_fn);
 	KEXPECT(t, queue_delayed_work(system_wq, &d.dw, 5 * HZ));
@@ -238,7 +217,7 @@ static void test_flush_and_destroy_workqueue(struct ktest *t)
 	struct tw w[6];
 	int i;
 
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	wq = alloc_workqueue("test_wq", WQ_PERCPU, 0);
 	KASSERT(t, wq);
@@ -272,7 +251,7 @@ static void test_mem_reclaim_flush_dependency(struct ktest *t)
 	struct workqueue_struct *wq;
 	struct work_struct r;
 
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	wq = alloc_workqueue("reclaim_wq", WQ_MEM_RECLAIM | WQ_PERCPU, 0);
 	KASSERT(t, wq);
@@ -305,7 +284,7 @@ static void test_flush_under_item_lock_is_a_cycle(struct ktest *t)
 {
 	struct work_struct w;
 
-	if (!env_start(t, VCPU_MODE_INLINE))
+	if (!env_start(t, VCPU_MODE_INLINE, 0))
 		return;
 	INIT_WORK(&w, locking_fn);
 	/* The item runs once: its lock order item -> item_lock is recorded. */
