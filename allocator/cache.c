@@ -38,6 +38,7 @@ void model_config_default(struct model_config *cfg)
 	cfg->quarantine = true;
 #endif
 	cfg->quarantine_objects = 64;
+	cfg->exit_checks = true;
 }
 
 static inline unsigned int fls_u(unsigned int x)

@@ -264,6 +264,8 @@ struct kmem_cache {
 
 	/* Model-only state. */
 	unsigned int model_users;	/* admission gate, see check.c */
+	unsigned int model_entries;	/* contexts admitted so far (relaxed) */
+	unsigned int model_clean_at;	/* model_entries + 1 at the last clean check */
 	long model_live;		/* objects handed to users */
 	long model_quarantined;		/* objects in the quarantine */
 	long model_prefilled;		/* objects in sheaves users hold */

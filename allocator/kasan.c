@@ -28,6 +28,7 @@
 
 static DEFINE_SPINLOCK(quarantine_lock);
 static void **quarantine_ring;		/* FIFO of objects, oldest at head */
+static void *quarantine_small[64];	/* the ring up to the default capacity */
 static unsigned int quarantine_head;
 static unsigned int quarantine_count;
 static unsigned int quarantine_capacity;	/* 0: the quarantine is off */
@@ -284,7 +285,11 @@ int model_quarantine_init(const struct model_config *cfg)
 	quarantine_capacity = 0;
 	if (!cfg->quarantine || !cfg->quarantine_objects)
 		return 0;
-	quarantine_ring = vcpu_alloc(cfg->quarantine_objects * sizeof(void *), GFP_KERNEL);
+	/* the default size and below: a static ring, no allocation per model run */
+	if (cfg->quarantine_objects <= ARRAY_SIZE(quarantine_small))
+		quarantine_ring = quarantine_small;
+	else
+		quarantine_ring = vcpu_alloc(cfg->quarantine_objects * sizeof(void *), GFP_KERNEL);
 	if (!quarantine_ring)
 		return -ENOMEM;
 	quarantine_capacity = cfg->quarantine_objects;
@@ -297,7 +302,8 @@ void model_quarantine_exit(void)
 	if (!quarantine_capacity)
 		return;
 	kasan_quarantine_remove_cache(NULL);
-	vcpu_free(quarantine_ring);
+	if (quarantine_ring != quarantine_small)
+		vcpu_free(quarantine_ring);
 	quarantine_ring = NULL;
 	quarantine_capacity = 0;
 }

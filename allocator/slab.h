@@ -74,6 +74,12 @@ void kvfree_rcu_barrier_on_cache(struct kmem_cache *s);
 struct model_config {
 	bool quarantine;		/* the KASAN-like quarantine (default: on under ASan) */
 	unsigned int quarantine_objects;/* its capacity in objects */
+	/*
+	 * Check a cache's structure whenever the last context leaves it (at
+	 * SHEAF_DEBUG_LEVEL >= 1; default on).  A caller that validates every
+	 * cache at its own points (the harness: after each op) turns it off.
+	 */
+	bool exit_checks;
 };
 void model_config_default(struct model_config *cfg);
 /* Registers the hotplug callbacks and creates the workqueues; 0 or -errno. */

@@ -204,6 +204,7 @@ static void model_start(void)
 	model_config_default(&mcfg);
 	mcfg.quarantine = true;		/* the same behaviour under every preset */
 	mcfg.quarantine_objects = H_QUARANTINE;
+	mcfg.exit_checks = false;	/* shadow_after_op() validates every cache */
 	if (slab_model_init(&mcfg))
 		vcpu_panic("harness cannot start", "slab_model_init", "the model did not start");
 	if (ops_config.trace && ops_config.events)

@@ -39,8 +39,8 @@ void sim_set_decider(const struct sim_decider *d);
 
 /*
  * The event trace: every context switch, decision, work start and end,
- * callback invocation, grace period, hotplug step.  The hash is FNV-1a over
- * the event records, reset by vcpu_env_init().  sim_set_trace(f) also prints
+ * callback invocation, grace period, hotplug step.  The hash folds in the
+ * event records in order, reset by vcpu_env_init().  sim_set_trace(f) also prints
  * each event, one line each, to f (NULL stops).
  */
 uint64_t sim_trace_hash(void);
