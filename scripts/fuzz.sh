@@ -18,8 +18,9 @@
 # corpus/<target>.dict, else corpus/ops.dict, when present.
 #
 # Build: the "fuzz" configure preset when CMakePresets.json has one, else
-# "asan".  --engine afl configures the same preset into build/<preset>-afl
-# with afl-clang-fast, whose -fsanitize=fuzzer links AFL++'s driver.
+# "asan".  --engine afl builds the "afl" preset (afl-clang-fast, whose
+# -fsanitize=fuzzer links AFL++'s driver), or without one configures the
+# libFuzzer preset into build/<preset>-afl with afl-clang-fast.
 set -euo pipefail
 
 prog=fuzz.sh
@@ -123,6 +124,11 @@ mapfile -t known < <(cmake --list-presets=configure 2>/dev/null |
 		     sed -n 's/^ *"\([^"]*\)".*/\1/p')
 preset=asan
 case " ${known[*]} " in *" fuzz "*) preset=fuzz ;; esac
+afl_preset=
+case " ${known[*]} " in *" afl "*) afl_preset=afl ;; esac
+if [ "$engine" = afl ] && [ -n "$afl_preset" ]; then
+	preset=$afl_preset
+fi
 
 mkdir -p build/logs
 log_conf=build/logs/fuzz-$preset-$engine-configure.log
@@ -144,7 +150,11 @@ step() {
 	echo "$prog: $name ok ($((SECONDS - t0))s)"
 }
 
-if [ "$engine" = afl ]; then
+if [ "$engine" = afl ] && [ -n "$afl_preset" ]; then
+	bdir=build/$preset
+	step configure "$log_conf" cmake --preset "$preset"
+	build=(cmake --build --preset "$preset")
+elif [ "$engine" = afl ]; then
 	bdir=build/$preset-afl
 	export AFL_QUIET=1
 	step configure "$log_conf" cmake --preset "$preset" -B "$bdir" \
