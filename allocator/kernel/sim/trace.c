@@ -38,14 +38,14 @@ static const char *const choice_name[NR_SIM_CHOICES] = {
 };
 
 /* Order matters: the same words in another order hash differently. */
-static inline void hash_word(uint64_t v)
+static inline uint64_t hash_word(uint64_t h, uint64_t v)
 {
-	uint64_t x = (trace_hash ^ v) * HASH_MUL;
+	uint64_t x = (h ^ v) * HASH_MUL;
 
-	trace_hash = x ^ (x >> 29);
+	return x ^ (x >> 29);
 }
 
-static void hash_str(const char *s)
+static uint64_t hash_str(uint64_t h, const char *s)
 {
 	uint64_t w = 0;
 	unsigned int n = 0;
@@ -53,13 +53,13 @@ static void hash_str(const char *s)
 	for (; *s; s++) {
 		w = (w << 8) | (unsigned char)*s;
 		if (++n == 8) {
-			hash_word(w);
+			h = hash_word(h, w);
 			w = 0;
 			n = 0;
 		}
 	}
 	/* the tail with its length, so "ab"+"c" and "a"+"bc" differ */
-	hash_word(w ^ ((uint64_t)n << 56) ^ 0xff);
+	return hash_word(h, w ^ ((uint64_t)n << 56) ^ 0xff);
 }
 
 static const char *ctx_comm(unsigned long id)
@@ -123,12 +123,13 @@ static void print_event(enum sim_event ev, unsigned long a, unsigned long b,
 void sim_trace(enum sim_event ev, unsigned long a, unsigned long b, unsigned long c,
 	       const char *s)
 {
-	hash_word(ev);
-	hash_word(a);
-	hash_word(b);
-	hash_word(c);
+	/* in a local: the global is read and written once per event */
+	uint64_t h = hash_word(hash_word(trace_hash, ev), a);
+
+	h = hash_word(hash_word(h, b), c);
 	if (s)
-		hash_str(s);
+		h = hash_str(h, s);
+	trace_hash = h;
 	trace_seq++;
 	if (unlikely(trace_out))
 		print_event(ev, a, b, c, s);
@@ -166,10 +167,8 @@ unsigned int vcpu_backend_choose(enum sim_choice what, unsigned int nr)
 			answer %= nr;
 	}
 	/* The site is printed, not hashed: names of call sites may change. */
-	hash_word(SIM_EV_DECIDE);
-	hash_word(what);
-	hash_word(nr);
-	hash_word(answer);
+	trace_hash = hash_word(hash_word(hash_word(hash_word(trace_hash, SIM_EV_DECIDE), what),
+					 nr), answer);
 	trace_seq++;
 	if (unlikely(trace_out))
 		print_event(SIM_EV_DECIDE, what, nr, answer, trace_site);
