@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test.sh - configure, build and run ctest for each preset (default: asan,
-# tsan, debug), then print one table and one closing line:
+# tsan, debug, release), then print one table and one closing line:
 #   test.sh: N passed, M failed
 # where N and M count ctest tests over all presets.  Exits 0 only when every
 # preset configured, built and passed all of its tests.  Logs of each step
@@ -16,7 +16,7 @@ usage: scripts/test.sh [--preset P]... [-j N] [--label L] [--help]
 
 For each preset: cmake --preset P; cmake --build --preset P; ctest --preset P.
 
-  --preset P   preset to test (repeatable; default: asan tsan debug)
+  --preset P   preset to test (repeatable; default: asan tsan debug release)
   -j N         parallel build jobs and ctest jobs (default: ninja's choice for
                the build, the test preset's for ctest)
   --label L    run only the tests whose label matches regex L (ctest -L), e.g.
@@ -63,7 +63,7 @@ done
 if [ -n "$jobs" ] && ! [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]]; then
 	die_usage "-j wants a number of jobs from 1 to 999, not '$jobs'"
 fi
-[ ${#presets[@]} -gt 0 ] || presets=(asan tsan debug)
+[ ${#presets[@]} -gt 0 ] || presets=(asan tsan debug release)
 
 cd "$root"
 "$root/scripts/setup.sh" --no-afl

@@ -79,13 +79,17 @@ static void worker_create(struct thr_pool *pool)
 {
 	struct thr_ctx *c = malloc(sizeof(*c));
 	char comm[sizeof(c->task.comm)];
+	int len;
 
 	if (!c)
 		vcpu_panic("out of memory", __func__, "worker of %s", pool->wq->name);
 	if (pool->cpu >= 0)
-		snprintf(comm, sizeof(comm), "kworker/%d:%.16s", pool->cpu, pool->wq->name);
+		len = snprintf(comm, sizeof(comm), "kworker/%d:%.16s", pool->cpu, pool->wq->name);
 	else
-		snprintf(comm, sizeof(comm), "kworker/u:%.16s", pool->wq->name);
+		len = snprintf(comm, sizeof(comm), "kworker/u:%.16s", pool->wq->name);
+	/* a name longer than comm is cut short, as the kernel cuts task names */
+	if (len < 0)
+		comm[0] = '\0';
 	thr_ctx_init(c, comm, PF_WQ_WORKER, pool->cpu >= 0 ? pool->cpu : 0);
 	c->pool = pool;
 	list_add_tail(&c->node, &pool->workers);
