@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test_tools.sh REPLAY BENCH_OPS - the command-line contract of the tools
+# around fuzz_ops: exit statuses (0 ok, 1 a finding, 2 usage error or an
+# unreadable file) and the lines scripts read.  Also the usage errors of
+# scripts/fuzz.sh and scripts/fuzz_figures.sh, which are refused before
+# anything is built.  Prints one line per check; exits 1 if one failed.
+set -uo pipefail
+
+replay=$1
+bench=$2
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect NAME STATUS PATTERN CMD...: CMD exits STATUS and its output
+# (stdout and stderr) matches the extended regex PATTERN (if not empty).
+expect() {
+	local name=$1 want=$2 pattern=$3 rc=0
+	shift 3
+	"$@" >"$tmp/out" 2>&1 || rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "FAIL $name: exit status $rc, expected $want"
+		tail -n 5 "$tmp/out"
+		fails=$((fails + 1))
+	elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$tmp/out"; then
+		echo "FAIL $name: output does not match '$pattern'"
+		tail -n 5 "$tmp/out"
+		fails=$((fails + 1))
+	else
+		echo "ok   $name"
+	fi
+}
+
+seed=$(find "$root/corpus/fuzz_ops" -type f | sort | head -n 1)
+bug=$(find "$root/corpus/regressions/seed-v3" -type f ! -name '*.md' | sort | head -n 1)
+printf 'create c0 size=64 sheaf=32\nalloc c0\nkfree_rcu c0.o0\ndestroy c0\n' >"$tmp/h1.ops"
+
+expect "replay: a seed passes" 0 '^OK ' "$replay" "$seed"
+expect "replay: a seed-v3 regression fails on seed-v3" 1 '^FAIL .*(Objects remaining|barrier contract)' \
+	"$replay" --variant seed-v3 "$bug"
+expect "replay: missing file" 2 'no-such-file' "$replay" "$tmp/no-such-file"
+expect "replay: unknown option" 2 'unknown|usage' "$replay" --bogus "$seed"
+expect "replay: unknown variant" 2 'variant' "$replay" --variant no-such-variant "$seed"
+expect "replay --asm: text to bytes" 0 '' "$replay" --asm "$tmp/h1.ops" -o "$tmp/h1.bin"
+expect "replay --asm: the input file is written" 0 '' test -s "$tmp/h1.bin"
+expect "replay --dis: bytes to text" 0 '^kfree_rcu c0\.o0$' "$replay" --dis "$tmp/h1.bin"
+expect "replay --trace: the program, then the report" 1 \
+	'kfree_rcu c0\.o0.*c0\.rcu_pending=1' "$replay" --variant h1-only --trace "$tmp/h1.bin"
+
+expect "bench_ops: one round" 0 '^median: [0-9.]+ us per input, [0-9]+ inputs/s' \
+	"$bench" --rounds 1 "$root/corpus/fuzz_ops"
+expect "bench_ops: rounds out of range" 2 'rounds' "$bench" --rounds 0 "$seed"
+expect "bench_ops: missing file" 2 'no-such-file' "$bench" "$tmp/no-such-file"
+expect "bench_ops: no input" 2 'usage' "$bench"
+
+expect "fuzz.sh: bad --seconds" 2 'seconds' "$root/scripts/fuzz.sh" --seconds 0
+expect "fuzz.sh: bad --engine" 2 'engine' "$root/scripts/fuzz.sh" --engine honggfuzz
+expect "fuzz_figures.sh: bad --runs" 2 'runs' "$root/scripts/fuzz_figures.sh" --runs 0
+expect "fuzz_figures.sh: unknown figure" 2 'unknown' "$root/scripts/fuzz_figures.sh" speedy
+
+if [ "$fails" -ne 0 ]; then
+	echo "test_tools: $fails check(s) failed"
+	exit 1
+fi
+echo "test_tools: all checks passed"
