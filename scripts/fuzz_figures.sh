@@ -7,7 +7,8 @@
 #   find    time to the first crash with --variant (default seed-v3) from an
 #           empty corpus: the median over --seeds libFuzzer seeds (target:
 #           10 s), and every crash replayed 10 times with replay
-#           (target: 10/10 fail, each naming the same first report line)
+#           (target: 10/10 fail, each with the same first report line, pids
+#           and addresses aside)
 #   soak    --soak-minutes of fuzzing "fixed" with -rss_limit_mb=512
 #           -timeout=1 (target: 0 crashes); off unless asked for
 #
@@ -149,6 +150,15 @@ if want speed; then
 	fi
 fi
 
+# report_line FILE: the first report line replay prints for FILE, with what
+# differs between two runs of one report masked: the sanitizers' "==PID=="
+# and addresses (ASLR)
+report_line() {
+	{ "$replay" --variant "$variant" "$1" 2>/dev/null || true; } |
+		sed -n 's/^FAIL [^:]*: //p' | head -n 1 |
+		sed -E 's/==[0-9]+==/==PID==/g; s/0x[0-9a-f]+/0x?/g'
+}
+
 if want find; then
 	times=()
 	replays_ok=0
@@ -169,10 +179,10 @@ if want find; then
 		fi
 		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 		times+=("$t")
-		first=$("$replay" --variant "$variant" "$crash" 2>/dev/null | sed -n 's/^FAIL [^:]*: //p' | head -n 1) || true
+		first=$(report_line "$crash")
 		ok=0
 		for _ in $(seq 1 10); do
-			line=$("$replay" --variant "$variant" "$crash" 2>/dev/null | sed -n 's/^FAIL [^:]*: //p' | head -n 1) || true
+			line=$(report_line "$crash")
 			[ -n "$line" ] && [ "$line" = "$first" ] && ok=$((ok + 1))
 		done
 		replays_ok=$((replays_ok + ok))
