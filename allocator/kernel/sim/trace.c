@@ -6,13 +6,13 @@
  * asks the decider (all zeros without one) and records the question and
  * the answer.  Every event that shapes a run is recorded too: context
  * switches, work starts and ends, callback invocations, grace periods,
- * hotplug steps, time.  A record is folded into a 64-bit hash a word at a
- * time (multiply, xor-shift: a few cycles per word, where hashing byte by
- * byte cost a twentieth of a fuzz_ops run) as four words and an optional
- * string; only values that do not depend on where
- * things live in memory go in (ids, vCPUs, counters, names), so the hash
- * of a run is the same in every process, and two runs with the same
- * decider answers hash alike.
+ * hotplug steps, time.  A record, four words and an optional string, is
+ * folded into a 64-bit hash a word at a time (multiply, xor-shift: a few
+ * cycles per word, where hashing byte by byte cost a twentieth of a
+ * fuzz_ops run).  Only values that do not depend on where things live in
+ * memory go in (ids, vCPUs, counters, names), so the hash of a run is the
+ * same in every process, and two runs with the same decider answers hash
+ * alike.
  */
 #include <stdarg.h>
 
