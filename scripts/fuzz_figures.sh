@@ -86,6 +86,9 @@ while [ $# -gt 0 ]; do
 done
 [ ${#what[@]} -gt 0 ] || what=(speed find)
 want() { [[ " ${what[*]} " == *" $1 "* ]]; }
+if [ "$soak_minutes" -gt 0 ] && ! want soak; then
+	die_usage "--soak-minutes needs the soak figure: add 'soak'"
+fi
 if want soak && [ "$soak_minutes" -eq 0 ]; then
 	soak_minutes=30
 fi

@@ -58,6 +58,8 @@ expect "fuzz.sh: bad --seconds" 2 'seconds' "$root/scripts/fuzz.sh" --seconds 0
 expect "fuzz.sh: bad --engine" 2 'engine' "$root/scripts/fuzz.sh" --engine honggfuzz
 expect "fuzz_figures.sh: bad --runs" 2 'runs' "$root/scripts/fuzz_figures.sh" --runs 0
 expect "fuzz_figures.sh: unknown figure" 2 'unknown' "$root/scripts/fuzz_figures.sh" speedy
+expect "fuzz_figures.sh: --soak-minutes without soak" 2 'soak' \
+	"$root/scripts/fuzz_figures.sh" --soak-minutes 5
 
 if [ "$fails" -ne 0 ]; then
 	echo "test_tools: $fails check(s) failed"
