@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+
 /*
  * ktest.h - the smallest test runner that does the job, KUnit-flavoured.
  *
@@ -20,6 +21,7 @@
 #ifndef SHEAF_TESTS_KTEST_H
 #define SHEAF_TESTS_KTEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,15 @@ struct ktest_case {
 			(t)->failures++;				\
 		}							\
 	} while (0)
+
+/* One step of xorshift64 (13, 7, 17): the seeded deciders' generator. */
+static inline uint64_t ktest_xorshift64(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
 
 static inline int ktest_main(const char *suite, const struct ktest_case *cases,
 			     int argc, char **argv)

@@ -80,9 +80,7 @@ static unsigned int rt_choose(void *data, enum sim_choice what, unsigned int nr)
 
 	if (what != SIM_PICK_CONTEXT || !p->armed)
 		return script_choose(&script, what, nr);
-	p->rng ^= p->rng << 13;
-	p->rng ^= p->rng >> 7;
-	p->rng ^= p->rng << 17;
+	ktest_xorshift64(&p->rng);
 	p->picks++;
 	/* some seeds keep the current context longer: long runs matter */
 	if ((unsigned int)(p->rng >> 32) % 4 < p->stay)

@@ -29,10 +29,7 @@ static unsigned int random_choose(void *data, enum sim_choice what, unsigned int
 	struct xorshift *x = data;
 	uint64_t r;
 
-	x->s ^= x->s << 13;
-	x->s ^= x->s >> 7;
-	x->s ^= x->s << 17;
-	r = x->s >> 11;
+	r = ktest_xorshift64(&x->s) >> 11;
 	switch (what) {
 	case SIM_PICK_CONTEXT:
 	case SIM_PICK_CPU:
