@@ -405,6 +405,15 @@ long model_cache_rcu_pending(const struct kmem_cache *s)
 	return __atomic_load_n(&s->rcu_pending, __ATOMIC_RELAXED);
 }
 
+int model_cache_rcu_pending_quiet(struct kmem_cache *s, long *pending)
+{
+	if (!model_gate_exclusive(s, 0))
+		return -EBUSY;
+	*pending = model_count_read(s->rcu_pending);
+	model_gate_release(s, 0);
+	return 0;
+}
+
 int model_cache_counts(struct kmem_cache *s, struct model_cache_counts *c)
 {
 	return validate_one(s, 0, c) == -EBUSY ? -EBUSY : 0;

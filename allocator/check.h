@@ -91,6 +91,12 @@ int model_cache_counts(struct kmem_cache *s, struct model_cache_counts *c);
  * context of the program can be adding to it.
  */
 long model_cache_rcu_pending(const struct kmem_cache *s);
+/*
+ * The same count, read only while no context is inside @s (the gate of
+ * model_cache_counts(), without its walk): 0, or -EBUSY when a context
+ * is inside and the count may be in motion.
+ */
+int model_cache_rcu_pending_quiet(struct kmem_cache *s, long *pending);
 
 /*
  * Slab errors in the kernel's KUnit sense: list_slab_objects() counts one

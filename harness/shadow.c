@@ -10,7 +10,7 @@
  *  1. barrier: when kvfree_rcu_barrier_on_cache(s) returns, no object of s
  *     that was rcu-pending when it was called is still pending; when
  *     kvfree_rcu_barrier() returns, no object of any cache is.  "Pending"
- *     is the model's own per-cache count (model_cache_counts().rcu_pending:
+ *     is the model's own per-cache count (model_cache_rcu_pending_quiet():
  *     from kvfree_call_rcu() to the object's free hooks), since only the
  *     model knows when its callbacks ran.  In inline mode nothing can
  *     kfree_rcu() during a barrier, so "still pending" means "pending at
@@ -411,11 +411,11 @@ const char *shadow_deref(unsigned int c, unsigned int slot)
 
 static long pending_of(unsigned int c)
 {
-	struct model_cache_counts counts;
+	long pending;
 
-	if (!sh.cache[c].s || model_cache_counts(sh.cache[c].s, &counts))
+	if (!sh.cache[c].s || model_cache_rcu_pending_quiet(sh.cache[c].s, &pending))
 		return -1;
-	return counts.rcu_pending;
+	return pending;
 }
 
 void shadow_barrier_begin(int c)
