@@ -3,18 +3,39 @@
  * input.c - decoding a fuzz input into ops: the only code that reads the
  * bytes.
  *
- * An op is its opcode byte (taken modulo NR_OPS) followed by one field
- * per operand, in the order of ops.def.  Each field is one byte, except
- * A_TICKS (two, little-endian), and is reduced into its operand's range
- * here, so a mutated byte is always a meaningful value.  The reductions are
- * chosen so that a zero byte, which is also what a read past the end
- * returns, gives the operand's everyday value (size=64, sheaf=32, ...).
+ * An op is its opcode byte, which names slot byte % OP_SLOTS of the
+ * opcode space (ops.def), followed by one field per operand, in the order
+ * of ops.def.  A byte naming a free slot is a one-byte no-op.  Each field
+ * is one or two bytes (little-endian) and is reduced into its operand's
+ * range the same way for every kind (operands.def), so a mutated byte is
+ * always a meaningful value and a zero byte, which is also what a read past
+ * the end returns, gives the operand's everyday value (size=64, sheaf=32,
+ * ...).
  */
+#include "kernel/bug.h"
+
 #include "input.h"
 
-const struct op_desc op_table[NR_OPS] = {
-#define OP(op, blk, ...)						\
-	[OP_##op] = {							\
+const struct arg_desc arg_table[NR_ARG_KINDS] = {
+#define ARG(n, w, l, h, st, d, syn, sp, req, wh)				\
+	[A_##n] = { .name = #n, .width = (w), .lo = (l), .hi = (h), .step = (st),	\
+		    .dflt = (d), .syntax = (syn), .spelling = (sp), .required = (req),	\
+		    .what = (wh) },
+#include "operands.def"
+#undef ARG
+};
+
+/* Every kind's grid fits its field, and its default is on the grid. */
+#define ARG(n, w, l, h, st, d, ...)						\
+	BUILD_BUG_ON((h) < (l) || ((h) - (l)) % (st) || (d) < (l) || (d) > (h) ||	\
+		     ((d) - (l)) % (st) || ((h) - (l)) / (st) + 1 > (1u << (8 * (w)))	\
+		     || ((w) != 1 && (w) != 2));
+#include "operands.def"
+#undef ARG
+
+const struct op_desc op_table[OP_SLOTS] = {
+#define OP(op, code, blk, ...)						\
+	[code] = {							\
 		.name = #op,						\
 		.blocking = (blk),					\
 		.nargs = sizeof((unsigned char[]){ 0, ##__VA_ARGS__ }) - 1, \
@@ -23,6 +44,20 @@ const struct op_desc op_table[NR_OPS] = {
 #include "ops.def"
 #undef OP
 };
+
+/* Each op has a slot of its own, below the reserved one: a duplicate is a compile error. */
+#define OP(op, code, ...) BUILD_BUG_ON((code) >= OP_SLOT_RESERVED);
+#include "ops.def"
+#undef OP
+static inline __attribute__((unused)) void op_slots_unique(enum op_code code)
+{
+	switch (code) {
+#define OP(op, opcode, ...) case opcode:
+#include "ops.def"
+#undef OP
+		break;
+	}
+}
 
 uint8_t input_u8(struct input *in)
 {
@@ -40,30 +75,35 @@ uint16_t input_u16(struct input *in)
 
 unsigned int arg_width(enum arg_kind kind)
 {
-	return kind == A_TICKS ? 2 : 1;
+	return arg_table[kind].width;
+}
+
+/* How many values the kind has, and the index a zero field stands for. */
+static unsigned int arg_count(const struct arg_desc *a)
+{
+	return (a->hi - a->lo) / a->step + 1;
+}
+
+static unsigned int arg_zero_index(const struct arg_desc *a)
+{
+	return (a->dflt - a->lo) / a->step;
 }
 
 unsigned int arg_decode(enum arg_kind kind, unsigned int raw)
 {
-	switch (kind) {
-	case A_CACHE:	return raw % H_CACHES;
-	case A_OBJ:	return raw % (H_CACHES * H_OBJS);
-	case A_SHEAF:	return raw % H_SHEAVES;
-	case A_SIZE:	return 16 * (3 + (raw + 1) % 126);	/* 0 -> 64 */
-	case A_CFLAGS:	return raw & 0x1f;
-	case A_CAP:	return (raw + 32) % 65;			/* 0 -> 32 */
-	case A_GFP:	return raw % 3;
-	case A_COUNT:	return 1 + raw % 16;
-	case A_FILL:	return raw % 81;
-	case A_BULKVIA:	return raw % 2;
-	case A_CPU:	return raw % 64;
-	case A_NODE:	return raw % 4;
-	case A_TICKS:	return 1 + raw % 1000;
-	case A_NFAIL:	return 1 + raw % 4;
-	case NR_ARG_KINDS:
-		break;
-	}
-	return 0;
+	const struct arg_desc *a = &arg_table[kind];
+
+	return a->lo + (raw + arg_zero_index(a)) % arg_count(a) * a->step;
+}
+
+long arg_encode(enum arg_kind kind, unsigned int value)
+{
+	const struct arg_desc *a = &arg_table[kind];
+	unsigned int n = arg_count(a);
+
+	if (value < a->lo || value > a->hi || (value - a->lo) % a->step)
+		return -1;
+	return ((value - a->lo) / a->step + n - arg_zero_index(a)) % n;
 }
 
 size_t op_encoded_size(enum op_code code)
@@ -72,7 +112,7 @@ size_t op_encoded_size(enum op_code code)
 	size_t n = 1;
 	unsigned int i;
 
-	for (i = 0; i < d->nargs; i++)
+	for (i = 0; op_assigned(code) && i < d->nargs; i++)
 		n += arg_width(d->args[i]);
 	return n;
 }
@@ -84,7 +124,8 @@ bool input_next_op(struct input *in, struct op *op)
 
 	if (!input_remaining(in))
 		return false;
-	op->code = (enum op_code)(in->data[in->pos] % NR_OPS);
+	op->raw = in->data[in->pos];
+	op->code = (enum op_code)(op->raw % OP_SLOTS);
 	if (input_remaining(in) < op_encoded_size(op->code)) {
 		in->pos = in->size;	/* a truncated last op is dropped */
 		return false;
@@ -101,23 +142,16 @@ bool input_next_op(struct input *in, struct op *op)
 	return true;
 }
 
-/* The smallest field value that decodes to @value; -1 if there is none. */
-static long arg_encode(enum arg_kind kind, unsigned int value)
-{
-	unsigned int raw, limit = arg_width(kind) == 2 ? 0x10000 : 0x100;
-
-	for (raw = 0; raw < limit; raw++)
-		if (arg_decode(kind, raw) == value)
-			return raw;
-	return -1;
-}
-
 size_t input_encode_op(const struct op *op, uint8_t *out, unsigned int *bad)
 {
 	const struct op_desc *d = &op_table[op->code];
 	size_t n = 0;
 	unsigned int i;
 
+	if (!op_assigned(op->code)) {
+		out[0] = op->raw;
+		return 1;
+	}
 	out[n++] = (uint8_t)op->code;
 	for (i = 0; i < d->nargs; i++) {
 		long raw = arg_encode(d->args[i], op->arg[i]);

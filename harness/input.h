@@ -3,7 +3,8 @@
  * input.h - the byte consumer: the only code that reads a fuzz input.
  *
  * Reads never fail: past the end they return 0, the default of every
- * field.  input_next_op() decodes one op and drops a truncated last op,
+ * field.  input_next_op() decodes one op (a byte naming a free opcode slot
+ * is a one-byte no-op, op_assigned() false) and drops a truncated last op,
  * so every byte string is a program and every prefix of a program is a
  * program.  input_encode_op() is the inverse, used by the assembler.
  */
@@ -43,6 +44,8 @@ bool input_next_op(struct input *in, struct op *op);
 unsigned int arg_width(enum arg_kind kind);
 /* The value a field decodes to (raw: the field's bytes, little-endian). */
 unsigned int arg_decode(enum arg_kind kind, unsigned int raw);
+/* The smallest field that decodes to @value, or -1 if none does. */
+long arg_encode(enum arg_kind kind, unsigned int value);
 /*
  * Encodes @op into @out (at least op_encoded_size() bytes); returns the
  * size, or 0 when an operand value has no encoding (then @bad is the index

@@ -500,7 +500,13 @@ static void exec_fail_trylock(const struct op *op)
 	h.trylock_fail_at = op->arg[0];
 }
 
-static void (*const exec_table[NR_OPS])(const struct op *op) = {
+#ifdef SHEAF_OPS_COMPAT_PROBE
+static void exec_compat_probe(const struct op *op)
+{
+}
+#endif
+
+static void (*const exec_table[OP_SLOTS])(const struct op *op) = {
 #define OP(name, ...) [OP_##name] = exec_##name,
 #include "ops.def"
 #undef OP
@@ -508,6 +514,8 @@ static void (*const exec_table[NR_OPS])(const struct op *op) = {
 
 void ops_exec(const struct op *op)
 {
+	if (!op_assigned(op->code))
+		return;
 	if (op_table[op->code].blocking)
 		close_readers();
 	exec_table[op->code](op);

@@ -3,8 +3,8 @@
  * ops.h - the op language of the fuzz targets: the op table, a decoded op,
  * and the executor that runs a program against a fresh model.
  *
- * A program is a byte string: per op an opcode byte (byte % NR_OPS) and
- * one field per operand (ops.def).  input.c is the only code that reads
+ * A program is a byte string: per op an opcode byte (a slot of the opcode
+ * space, ops.def) and one field per operand (operands.def).  input.c is the only code that reads
  * those bytes; text.c turns ops into the text form (one op per line,
  * "create c0 size=64 sheaf=32") and back; ops.c executes them; shadow.c
  * checks the API contract on the way.  harness/README.md documents every
@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "kernel/vcpu.h"
 
 /* Handle tables: what a program can name. */
 #define H_CACHES	4	/* c0..c3 */
@@ -31,49 +33,77 @@
  */
 #define OPS_MAX		128
 
-/* Operand kinds; input.c says how each is encoded and clamped. */
+/*
+ * The opcode space: an opcode byte names slot byte % OP_SLOTS.  A slot
+ * that names no op decodes as a one-byte no-op (".byte" in the text
+ * form), so every byte string is a program.  OP_SLOT_RESERVED stays free
+ * for an escape to a second page of opcodes, should the first fill up.
+ */
+#define OP_SLOTS		64
+#define OP_SLOT_RESERVED	0x3f
+
+/* Operand kinds (operands.def): A_CACHE, A_OBJ, ... */
 enum arg_kind {
-	A_CACHE,	/* cN */
-	A_OBJ,		/* cN.oM: cache * H_OBJS + slot */
-	A_SHEAF,	/* sN */
-	A_SIZE,		/* size=N: object size, 48..2048, a multiple of 16 */
-	A_CFLAGS,	/* align=N typesafe hwalign: bit 0, bit 1, bits 2-4 */
-	A_CAP,		/* sheaf=N: sheaf_capacity, 0..64 */
-	A_GFP,		/* (kernel) | nowait | atomic */
-	A_COUNT,	/* n=N: 1..16 objects */
-	A_FILL,		/* n=N: 0..80 objects in a prefilled sheaf */
-	A_BULKVIA,	/* (kmem_cache_free_bulk) | kfree_bulk */
-	A_CPU,		/* N: a vCPU, taken modulo the vCPU count */
-	A_NODE,		/* node=N: a node, taken modulo the node count */
-	A_TICKS,	/* N: jiffies, 1..1000 (two bytes) */
-	A_NFAIL,	/* N: 1..4 */
+#define ARG(name, ...) A_##name,
+#include "operands.def"
+#undef ARG
 	NR_ARG_KINDS
 };
+
+/* How the text form spells an operand (operands.def). */
+enum arg_syntax {
+	SYN_HANDLE,
+	SYN_OBJECT,
+	SYN_KEY,
+	SYN_WORDS,
+	SYN_NUMBER,
+	SYN_CFLAGS,
+};
+
+struct arg_desc {
+	const char *name;
+	unsigned char width;		/* bytes */
+	unsigned int lo, hi, step, dflt;
+	enum arg_syntax syntax;
+	const char *spelling;
+	bool required;
+	const char *what;
+};
+extern const struct arg_desc arg_table[NR_ARG_KINDS];
 
 #define CFLAG_TYPESAFE	0x01
 #define CFLAG_HWALIGN	0x02
 #define CFLAG_ALIGN_SHIFT 2	/* align index: 0 none, k: 4 << k bytes */
 
 enum op_code {
-#define OP(name, blocking, ...) OP_##name,
+#define OP(name, opcode, blocking, ...) OP_##name = (opcode),
 #include "ops.def"
 #undef OP
-	NR_OPS
 };
 
 #define OPS_MAX_ARGS	4
 
+/* One slot of the opcode space; name == NULL: a free slot. */
 struct op_desc {
 	const char *name;
 	bool blocking;
 	unsigned char nargs;
 	unsigned char args[OPS_MAX_ARGS];	/* enum arg_kind */
 };
-extern const struct op_desc op_table[NR_OPS];
+extern const struct op_desc op_table[OP_SLOTS];
 
-/* One decoded op: its code and each operand's value (not its bytes). */
+static inline bool op_assigned(unsigned int code)
+{
+	return code < OP_SLOTS && op_table[code].name;
+}
+
+/*
+ * One decoded op: its code and each operand's value (not its bytes).  A
+ * free slot decodes as a no-op with code = its slot and @raw = its byte.
+ */
 struct op {
 	enum op_code code;
+	uint8_t raw;
 	unsigned int arg[OPS_MAX_ARGS];
 };
 
@@ -88,8 +118,19 @@ int op_format(const struct op *op, char *buf, size_t size);
  * line ('#'), -1 with a message in @err for a bad line.
  */
 int op_parse(const char *line, struct op *op, char *err, size_t errsize);
+/* The word a SYN_WORDS operand's value is spelled with; false if none. */
+bool arg_value_word(enum arg_kind kind, unsigned int v, char *buf, size_t size);
+/* The range of an operand kind in words: "48..2048 in steps of 16". */
+int arg_format_range(enum arg_kind kind, char *buf, size_t size);
+
+/* doc.c: what the tables say about themselves. */
 /* The fuzzing dictionary: one entry per op, in libFuzzer/AFL++ syntax. */
 void ops_print_dict(FILE *out);
+/*
+ * "operands" and "opcodes": the README's tables; "abi": the lines of
+ * harness/opcodes.lock.  Returns -EINVAL for another @what.
+ */
+int ops_print_doc(FILE *out, const char *what);
 
 /* ops.c: the executor. */
 struct ops_config {

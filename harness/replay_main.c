@@ -8,9 +8,11 @@
  *   replay --asm FILE.ops -o FILE
  *   replay --dis FILE
  *   replay --dict
+ *   replay --doc operands|opcodes|abi
  *
  * Each input runs in a child process (a report aborts it), from a buffer
- * of exactly its size so that an overread is caught; a directory stands
+ * of exactly its size so that an overread is caught; a file named *.ops is
+ * the text form and is assembled first; a directory stands
  * for every file under it (recursively; hidden files and *.md skipped), in
  * name order.  One line per input on stdout: "OK  <file>" or
  * "FAIL <file>: <first report line>", the report itself on stderr.
@@ -45,9 +47,11 @@ static void usage(FILE *out)
 		"       replay --asm FILE.ops -o FILE\n"
 		"       replay --dis FILE\n"
 		"       replay --dict\n"
+		"       replay --doc operands|opcodes|abi\n"
 		"\n"
-		"Runs each input once (a directory: every file under it) and prints OK or FAIL\n"
-		"per input; the report of a failure goes to stderr.\n"
+		"Runs each input once (a directory: every file under it; FILE.ops: the text\n"
+		"form, assembled first) and prints OK or FAIL per input; the report of a\n"
+		"failure goes to stderr.\n"
 		"  --variant V  model variant (sets SHEAF_VARIANT; default fixed)\n"
 		"  --cpus N     vCPUs, 1..64 (sets SHEAF_CPUS; default 4)\n"
 		"  --trace      print each op in the text form with its effect\n"
@@ -56,6 +60,8 @@ static void usage(FILE *out)
 		"  --asm        assemble the text form into an input file\n"
 		"  --dis        print an input file in the text form\n"
 		"  --dict       print the fuzzing dictionary made from the op table\n"
+		"  --doc WHAT   print the README's operand or opcode table, or the lines of\n"
+		"               harness/opcodes.lock (abi), made from the tables\n"
 		"Exit status: 0 all passed, 1 an input failed, 2 usage error or unreadable file.\n");
 }
 
@@ -97,6 +103,8 @@ fail:
 	fprintf(stderr, "%s: cannot read '%s': %s\n", prog, path, strerror(errno ? errno : EIO));
 	return NULL;
 }
+
+static uint8_t *load_input(const char *path, size_t *size);
 
 /* ------------------------------------------------------------ the list */
 
@@ -229,7 +237,7 @@ static int run_all(bool fork_each)
 	if (!bufs || !sizes)
 		abort();
 	for (i = 0; i < nr_files; i++) {
-		bufs[i] = read_file(files[i], &sizes[i]);
+		bufs[i] = load_input(files[i], &sizes[i]);
 		if (!bufs[i])
 			return 2;
 	}
@@ -253,21 +261,25 @@ static int run_all(bool fork_each)
 
 /* ------------------------------------------------------- text <-> bytes */
 
-static int assemble(const char *in_path, const char *out_path)
+/*
+ * Assembles the text form in @in_path into a buffer of exactly its size
+ * (NULL after printing file:line and what is wrong).
+ */
+static uint8_t *assemble(const char *in_path, size_t *size)
 {
-	char line[512], err[256];
+	char err[256], *line = NULL;
 	uint8_t bytes[16];
 	unsigned int lineno = 0, bad, nr_ops = 0;
-	FILE *in = fopen(in_path, "r"), *out;
-	uint8_t *prog_bytes = NULL;
-	size_t len = 0, cap = 0;
+	FILE *in = fopen(in_path, "r");
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0, line_cap = 0;
 	struct op op;
 
 	if (!in) {
 		fprintf(stderr, "%s: cannot read '%s': %s\n", prog, in_path, strerror(errno));
-		return 2;
+		return NULL;
 	}
-	while (fgets(line, sizeof(line), in)) {
+	while (getline(&line, &line_cap, in) >= 0) {
 		int r;
 		size_t n;
 
@@ -275,40 +287,71 @@ static int assemble(const char *in_path, const char *out_path)
 		r = op_parse(line, &op, err, sizeof(err));
 		if (r < 0) {
 			fprintf(stderr, "%s:%u: %s\n", in_path, lineno, err);
-			fclose(in);
-			free(prog_bytes);
-			return 2;
+			free(buf);
+			buf = NULL;
+			goto out;
 		}
 		if (!r)
 			continue;
 		n = input_encode_op(&op, bytes, &bad);
 		if (len + n > cap) {
 			cap = cap ? 2 * cap : 256;
-			prog_bytes = realloc(prog_bytes, cap);
-			if (!prog_bytes)
+			buf = realloc(buf, cap);
+			if (!buf)
 				abort();
 		}
-		memcpy(prog_bytes + len, bytes, n);
+		memcpy(buf + len, bytes, n);
 		len += n;
-		if (++nr_ops == OPS_MAX + 1)
+		if (op_assigned(op.code) && ++nr_ops == OPS_MAX + 1)
 			fprintf(stderr, "%s:%u: warning: ops after the %dth are not run\n", in_path,
 				lineno, OPS_MAX);
 	}
+	/* exactly its size, so that an overread is caught */
+	buf = realloc(buf, len ? len : 1);
+	if (!buf)
+		abort();
+	*size = len;
+out:
+	free(line);
 	fclose(in);
+	return buf;
+}
+
+static bool is_text(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len > 4 && !strcmp(path + len - 4, ".ops");
+}
+
+/* An input: a binary file as it is, a text file (*.ops) assembled. */
+static uint8_t *load_input(const char *path, size_t *size)
+{
+	return is_text(path) ? assemble(path, size) : read_file(path, size);
+}
+
+static int assemble_to(const char *in_path, const char *out_path)
+{
+	size_t len;
+	uint8_t *buf = assemble(in_path, &len);
+	FILE *out;
+
+	if (!buf)
+		return 2;
 	out = fopen(out_path, "wb");
-	if (!out || (len && fwrite(prog_bytes, 1, len, out) != len) || fclose(out)) {
+	if (!out || (len && fwrite(buf, 1, len, out) != len) || fclose(out)) {
 		fprintf(stderr, "%s: cannot write '%s': %s\n", prog, out_path, strerror(errno));
-		free(prog_bytes);
+		free(buf);
 		return 2;
 	}
-	free(prog_bytes);
+	free(buf);
 	return 0;
 }
 
 static int disassemble(const char *path)
 {
 	size_t size, n = 0;
-	uint8_t *data = read_file(path, &size);
+	uint8_t *data = load_input(path, &size);
 	struct input in;
 	struct op op;
 	char text[128];
@@ -317,7 +360,7 @@ static int disassemble(const char *path)
 		return 2;
 	input_init(&in, data, size);
 	while (input_next_op(&in, &op)) {
-		if (n++ == OPS_MAX)
+		if (op_assigned(op.code) && n++ == OPS_MAX)
 			printf("# ops from here on are not run (more than %d)\n", OPS_MAX);
 		op_format(&op, text, sizeof(text));
 		printf("%s\n", text);
@@ -330,7 +373,7 @@ static int disassemble(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *asm_in = NULL, *out = NULL, *dis = NULL;
+	const char *asm_in = NULL, *out = NULL, *dis = NULL, *doc = NULL;
 	bool trace = false, events = false, fork_each = true, dict = false, ok = true;
 	int i, nr_paths = 0;
 
@@ -338,7 +381,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--variant") || !strcmp(a, "--cpus") || !strcmp(a, "--asm") ||
-		    !strcmp(a, "-o") || !strcmp(a, "--dis")) {
+		    !strcmp(a, "-o") || !strcmp(a, "--dis") || !strcmp(a, "--doc")) {
 			if (i + 1 >= argc)
 				die_usage("option %s needs a value", a);
 			if (!strcmp(a, "--variant"))
@@ -349,6 +392,8 @@ int main(int argc, char **argv)
 				asm_in = argv[++i];
 			else if (!strcmp(a, "-o"))
 				out = argv[++i];
+			else if (!strcmp(a, "--doc"))
+				doc = argv[++i];
 			else
 				dis = argv[++i];
 		} else if (!strcmp(a, "--trace")) {
@@ -373,12 +418,19 @@ int main(int argc, char **argv)
 	if (asm_in || out) {
 		if (!asm_in || !out || dis || dict || nr_files)
 			die_usage("--asm FILE.ops -o FILE takes nothing else");
-		return assemble(asm_in, out);
+		return assemble_to(asm_in, out);
 	}
 	if (dis) {
 		if (dict || nr_files)
 			die_usage("--dis FILE takes nothing else");
 		return disassemble(dis);
+	}
+	if (doc) {
+		if (dict || nr_files)
+			die_usage("--doc %s takes nothing else", doc);
+		if (ops_print_doc(stdout, doc))
+			die_usage("--doc takes operands, opcodes or abi, not '%s'", doc);
+		return 0;
 	}
 	if (dict) {
 		if (nr_files)

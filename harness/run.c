@@ -234,6 +234,8 @@ void ops_run(const uint8_t *data, size_t size)
 	model_start();
 	input_init(&in, data, size);
 	while (h.nr_ops < OPS_MAX && input_next_op(&in, &op)) {
+		if (!op_assigned(op.code))
+			continue;	/* a free slot: a no-op, not counted */
 		h.index = h.nr_ops++;
 		h.op = &op;
 		h.note[0] = '\0';

@@ -1,25 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * text.c - the text form of the op language: the disassembler, the
- * assembler and the dictionary, all driven by the op table.
+ * text.c - the text form of one op: the printer and the parser, both
+ * driven by the op table (ops.def) and the operand table (operands.def).
  *
- * One op per line: its name, then its operands as tokens.  Handles are
- * positional-looking words (c0, c0.o3, s1); a number without a key is the
- * op's one count-like operand (a vCPU, jiffies, failures); everything else
- * is key=value (size=64, sheaf=32, align=16, n=4, node=1) or a flag word
- * (typesafe, hwalign, nowait, atomic, kfree_bulk).  Tokens may come in any
- * order.  An omitted handle or count is an error; any other omitted operand
- * takes its default, the value a zero byte decodes to.  '#' starts a
- * comment.
+ * One op per line: its name, then its operands as tokens, in any order.
+ * How each operand kind is spelled is its syntax in operands.def: handles
+ * (c0, c0.o3, s1), key=value (size=64, n=4), a bare number (a vCPU,
+ * jiffies), a word from a list (nowait, kfree_bulk), or the cache flags
+ * (align=16 typesafe hwalign).  An operand marked required must be given;
+ * any other left out takes its default.  '#' starts a comment.  A byte
+ * that names a free opcode slot is written ".byte 0x2a".
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "input.h"
 
-static const char *const gfp_words[] = { "kernel", "nowait", "atomic" };
+/* The @i-th word of a space-separated list into @buf; false past the end. */
+static bool nth_word(const char *list, unsigned int i, char *buf, size_t size)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(list, " ");
+		if (!i--)
+			break;
+		if (!list[n])
+			return false;
+		list += n + 1;
+	}
+	if (!n || n >= size)
+		return false;
+	memcpy(buf, list, n);
+	buf[n] = '\0';
+	return true;
+}
+
+bool arg_value_word(enum arg_kind kind, unsigned int v, char *buf, size_t size)
+{
+	const struct arg_desc *a = &arg_table[kind];
+
+	return a->syntax == SYN_WORDS && v >= a->lo &&
+	       nth_word(a->spelling, (v - a->lo) / a->step, buf, size);
+}
 
 static unsigned int cflags_align(unsigned int v)
 {
@@ -28,59 +54,72 @@ static unsigned int cflags_align(unsigned int v)
 	return k ? 4u << k : 0;
 }
 
-/* Appends one operand's tokens (with a leading space each). */
-static int format_arg(char *buf, size_t size, enum arg_kind kind, unsigned int v)
+/* snprintf that appends at @n and never goes past @size. */
+static __attribute__((format(printf, 4, 5))) int append(char *buf, size_t size, int n,
+							const char *fmt, ...)
 {
-	switch (kind) {
-	case A_CACHE:
-		return snprintf(buf, size, " c%u", v);
-	case A_OBJ:
-		return snprintf(buf, size, " c%u.o%u", v / H_OBJS, v % H_OBJS);
-	case A_SHEAF:
-		return snprintf(buf, size, " s%u", v);
-	case A_SIZE:
-		return snprintf(buf, size, " size=%u", v);
-	case A_CFLAGS: {
-		int n = 0;
+	va_list ap;
+	int r;
 
+	va_start(ap, fmt);
+	r = vsnprintf(buf + n, size > (size_t)n ? size - (size_t)n : 0, fmt, ap);
+	va_end(ap);
+	return n + (r > 0 ? r : 0);
+}
+
+/* Appends one operand's tokens (with a leading space each) at @n. */
+static int format_arg(char *buf, size_t size, int n, enum arg_kind kind, unsigned int v)
+{
+	const struct arg_desc *a = &arg_table[kind];
+	char word[64];
+
+	switch (a->syntax) {
+	case SYN_HANDLE:
+		return append(buf, size, n, " %s%u", a->spelling, v);
+	case SYN_OBJECT:
+		return append(buf, size, n, " %s%u.o%u", a->spelling, v / H_OBJS, v % H_OBJS);
+	case SYN_KEY:
+		return append(buf, size, n, " %s=%u", a->spelling, v);
+	case SYN_WORDS:
+		if (v == a->dflt || !arg_value_word(kind, v, word, sizeof(word)))
+			return n;
+		return append(buf, size, n, " %s", word);
+	case SYN_NUMBER:
+		return append(buf, size, n, " %u", v);
+	case SYN_CFLAGS:
 		if (cflags_align(v))
-			n += snprintf(buf + n, size > (size_t)n ? size - n : 0, " align=%u",
-				      cflags_align(v));
+			n = append(buf, size, n, " align=%u", cflags_align(v));
 		if (v & CFLAG_TYPESAFE)
-			n += snprintf(buf + n, size > (size_t)n ? size - n : 0, " typesafe");
+			n = append(buf, size, n, " typesafe");
 		if (v & CFLAG_HWALIGN)
-			n += snprintf(buf + n, size > (size_t)n ? size - n : 0, " hwalign");
+			n = append(buf, size, n, " hwalign");
 		return n;
 	}
-	case A_CAP:
-		return snprintf(buf, size, " sheaf=%u", v);
-	case A_GFP:
-		return v ? snprintf(buf, size, " %s", gfp_words[v]) : 0;
-	case A_COUNT:
-	case A_FILL:
-		return snprintf(buf, size, " n=%u", v);
-	case A_BULKVIA:
-		return v ? snprintf(buf, size, " kfree_bulk") : 0;
-	case A_NODE:
-		return snprintf(buf, size, " node=%u", v);
-	case A_CPU:
-	case A_TICKS:
-	case A_NFAIL:
-		return snprintf(buf, size, " %u", v);
-	case NR_ARG_KINDS:
-		break;
-	}
-	return 0;
+	return n;
 }
 
 int op_format(const struct op *op, char *buf, size_t size)
 {
 	const struct op_desc *d = &op_table[op->code];
-	int n = snprintf(buf, size, "%s", d->name);
 	unsigned int i;
+	int n;
 
+	if (!op_assigned(op->code))
+		return append(buf, size, 0, ".byte 0x%02x", op->raw);
+	n = append(buf, size, 0, "%s", d->name);
 	for (i = 0; i < d->nargs; i++)
-		n += format_arg(buf + n, size > (size_t)n ? size - n : 0, d->args[i], op->arg[i]);
+		n = format_arg(buf, size, n, d->args[i], op->arg[i]);
+	return n;
+}
+
+/* "48..2048 in steps of 16" */
+int arg_format_range(enum arg_kind kind, char *buf, size_t size)
+{
+	const struct arg_desc *a = &arg_table[kind];
+	int n = append(buf, size, 0, "%u..%u", a->lo, a->hi);
+
+	if (a->step > 1)
+		n = append(buf, size, n, " in steps of %u", a->step);
 	return n;
 }
 
@@ -104,13 +143,28 @@ static __attribute__((format(printf, 2, 3))) int parse_error(struct parse *p, co
 	return -1;
 }
 
-/* The operand index of the first operand of @op whose kind is @kind, or -1. */
-static int find_arg(const struct op_desc *d, enum arg_kind kind)
+/* The index of the first operand of the op with @syntax (and @spelling, if given), or -1. */
+static int find_arg(const struct op_desc *d, enum arg_syntax syntax, const char *spelling)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->nargs; i++)
-		if (d->args[i] == kind)
+	for (i = 0; i < d->nargs; i++) {
+		const struct arg_desc *a = &arg_table[d->args[i]];
+
+		if (a->syntax == syntax && (!spelling || !strcmp(a->spelling, spelling)))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The index of @word in the words of @a, or -1. */
+static int word_index(const struct arg_desc *a, const char *word)
+{
+	char w[64];
+	unsigned int i;
+
+	for (i = 0; nth_word(a->spelling, i, w, sizeof(w)); i++)
+		if (!strcmp(w, word))
 			return (int)i;
 	return -1;
 }
@@ -122,19 +176,17 @@ static bool parse_uint(const char *s, unsigned int *v)
 
 	if (!isdigit((unsigned char)*s))
 		return false;
-	x = strtoul(s, &end, 10);
-	if (*end || x > 0xffffff)
+	errno = 0;
+	x = strtoul(s, &end, 0);
+	if (*end || errno || x > 0xffffff)
 		return false;
 	*v = (unsigned int)x;
 	return true;
 }
 
-/* Stores @v as operand @kind, which the op must have and not have seen yet. */
-static int set_arg(struct parse *p, enum arg_kind kind, unsigned int v, const char *tok,
-		   bool merge)
+/* Stores @v as operand @i, which must exist and not have been given yet. */
+static int set_arg(struct parse *p, int i, unsigned int v, const char *tok, bool merge)
 {
-	int i = find_arg(p->d, kind);
-
 	if (i < 0)
 		return parse_error(p, "%s takes no operand like '%s'", p->d->name, tok);
 	if (p->seen[i] && !merge)
@@ -144,146 +196,144 @@ static int set_arg(struct parse *p, enum arg_kind kind, unsigned int v, const ch
 	return 0;
 }
 
+/* Whether @tok is a handle: letters, then digits ("c2", "s0"); the letters in @prefix. */
+static bool handle_token(const char *tok, char *prefix, size_t size, unsigned int *v)
+{
+	size_t n = 0;
+
+	while (isalpha((unsigned char)tok[n]))
+		n++;
+	if (!n || n >= size || !isdigit((unsigned char)tok[n]) || !parse_uint(tok + n, v))
+		return false;
+	memcpy(prefix, tok, n);
+	prefix[n] = '\0';
+	return true;
+}
+
 static int parse_token(struct parse *p, char *tok)
 {
 	unsigned int a, b, i;
-	char *eq = strchr(tok, '=');
-	char tail;
+	char *eq = strchr(tok, '='), prefix[16], tail;
+	int k;
 
 	if (sscanf(tok, "c%u.o%u%c", &a, &b, &tail) == 2) {
 		if (a >= H_CACHES || b >= H_OBJS)
-			return parse_error(p, "'%s': handles are c0..c%d and o0..o%d", tok,
+			return parse_error(p, "'%s': objects are c0.o0..c%d.o%d", tok,
 					   H_CACHES - 1, H_OBJS - 1);
-		return set_arg(p, A_OBJ, a * H_OBJS + b, tok, false);
+		return set_arg(p, find_arg(p->d, SYN_OBJECT, NULL), a * H_OBJS + b, tok, false);
 	}
-	if (sscanf(tok, "c%u%c", &a, &tail) == 1) {
-		if (a >= H_CACHES)
-			return parse_error(p, "'%s': caches are c0..c%d", tok, H_CACHES - 1);
-		return set_arg(p, A_CACHE, a, tok, false);
-	}
-	if (sscanf(tok, "s%u%c", &a, &tail) == 1) {
-		if (a >= H_SHEAVES)
-			return parse_error(p, "'%s': sheaves are s0..s%d", tok, H_SHEAVES - 1);
-		return set_arg(p, A_SHEAF, a, tok, false);
+	if (!eq && handle_token(tok, prefix, sizeof(prefix), &a)) {
+		k = find_arg(p->d, SYN_HANDLE, prefix);
+		if (k >= 0 && a > arg_table[p->d->args[k]].hi)
+			return parse_error(p, "'%s': the %s is out of range", tok,
+					   arg_table[p->d->args[k]].what);
+		return set_arg(p, k, a, tok, false);
 	}
 	if (eq) {
 		*eq = '\0';
 		if (!parse_uint(eq + 1, &a))
 			return parse_error(p, "'%s=%s': the value must be a number", tok, eq + 1);
-		if (!strcmp(tok, "size"))
-			return set_arg(p, A_SIZE, a, tok, false);
-		if (!strcmp(tok, "sheaf"))
-			return set_arg(p, A_CAP, a, tok, false);
-		if (!strcmp(tok, "node"))
-			return set_arg(p, A_NODE, a, tok, false);
-		if (!strcmp(tok, "n"))
-			return set_arg(p, find_arg(p->d, A_FILL) >= 0 ? A_FILL : A_COUNT, a, tok,
-				       false);
 		if (!strcmp(tok, "align")) {
 			for (i = 1; i < 8; i++)
 				if (a == 4u << i)
-					return set_arg(p, A_CFLAGS, i << CFLAG_ALIGN_SHIFT, tok, true);
+					return set_arg(p, find_arg(p->d, SYN_CFLAGS, NULL),
+						       i << CFLAG_ALIGN_SHIFT, tok, true);
 			return parse_error(p, "'align=%u': align is 8, 16, 32, ... or 512", a);
 		}
-		return parse_error(p, "unknown key '%s'", tok);
+		k = find_arg(p->d, SYN_KEY, tok);
+		if (k < 0)
+			return parse_error(p, "%s takes no key '%s'", p->d->name, tok);
+		return set_arg(p, k, a, tok, false);
 	}
-	if (parse_uint(tok, &a)) {
-		for (i = 0; i < p->d->nargs; i++)
-			if (p->d->args[i] == A_CPU || p->d->args[i] == A_TICKS ||
-			    p->d->args[i] == A_NFAIL)
-				return set_arg(p, (enum arg_kind)p->d->args[i], a, tok, false);
-		return parse_error(p, "%s takes no plain number ('%s')", p->d->name, tok);
-	}
+	if (parse_uint(tok, &a))
+		return set_arg(p, find_arg(p->d, SYN_NUMBER, NULL), a, tok, false);
 	if (!strcmp(tok, "typesafe"))
-		return set_arg(p, A_CFLAGS, CFLAG_TYPESAFE, tok, true);
+		return set_arg(p, find_arg(p->d, SYN_CFLAGS, NULL), CFLAG_TYPESAFE, tok, true);
 	if (!strcmp(tok, "hwalign"))
-		return set_arg(p, A_CFLAGS, CFLAG_HWALIGN, tok, true);
-	if (!strcmp(tok, "kfree_bulk"))
-		return set_arg(p, A_BULKVIA, 1, tok, false);
-	for (i = 0; i < 3; i++)
-		if (!strcmp(tok, gfp_words[i]))
-			return set_arg(p, A_GFP, i, tok, false);
+		return set_arg(p, find_arg(p->d, SYN_CFLAGS, NULL), CFLAG_HWALIGN, tok, true);
+	for (i = 0; i < p->d->nargs; i++) {
+		const struct arg_desc *ad = &arg_table[p->d->args[i]];
+
+		if (ad->syntax != SYN_WORDS || (k = word_index(ad, tok)) < 0)
+			continue;
+		return set_arg(p, (int)i, ad->lo + (unsigned int)k * ad->step, tok, false);
+	}
 	return parse_error(p, "%s: unknown operand '%s'", p->d->name, tok);
 }
 
-static const char *const arg_missing[NR_ARG_KINDS] = {
-	[A_CACHE] = "a cache handle (c0)",
-	[A_OBJ] = "an object handle (c0.o0)",
-	[A_SHEAF] = "a sheaf handle (s0)",
-	[A_CPU] = "a vCPU number",
-	[A_TICKS] = "a number of jiffies",
-	[A_NFAIL] = "a count",
-};
+/* ".byte N": a byte that names a free slot, kept as it is. */
+static int parse_byte(struct parse *p, char *rest, char **save)
+{
+	char *tok = strtok_r(rest, " \t", save);
+	unsigned int v;
 
-static const char *const arg_range[NR_ARG_KINDS] = {
-	[A_SIZE] = "size is 48..2048, a multiple of 16",
-	[A_CAP] = "sheaf is 0..64",
-	[A_COUNT] = "n is 1..16",
-	[A_FILL] = "n is 0..80",
-	[A_CPU] = "the vCPU is 0..63",
-	[A_NODE] = "node is 0..3",
-	[A_TICKS] = "jiffies are 1..1000",
-	[A_NFAIL] = "the count is 1..4",
-};
+	if (!tok || !parse_uint(tok, &v) || v > 0xff || strtok_r(NULL, " \t", save))
+		return parse_error(p, ".byte takes one byte value (0x00..0xff)");
+	if (op_assigned(v % OP_SLOTS))
+		return parse_error(p, ".byte 0x%02x names the op %s: write the op instead", v,
+				   op_table[v % OP_SLOTS].name);
+	memset(p->op, 0, sizeof(*p->op));
+	p->op->code = (enum op_code)(v % OP_SLOTS);
+	p->op->raw = (uint8_t)v;
+	return 1;
+}
 
 int op_parse(const char *line, struct op *op, char *err, size_t errsize)
 {
 	struct parse p = { .op = op, .err = err, .errsize = errsize };
-	char buf[256], *tok, *save;
+	char *buf, *tok, *save;
 	uint8_t bytes[16];
 	unsigned int i, bad;
+	int ret = 1;
 
-	snprintf(buf, sizeof(buf), "%s", line);
-	buf[strcspn(buf, "#\r\n")] = '\0';
+	buf = strndup(line, strcspn(line, "#\r\n"));
+	if (!buf)
+		return parse_error(&p, "out of memory");
 	tok = strtok_r(buf, " \t", &save);
-	if (!tok)
-		return 0;
-	for (i = 0; i < NR_OPS; i++)
-		if (!strcmp(tok, op_table[i].name))
+	if (!tok) {
+		ret = 0;
+		goto out;
+	}
+	if (!strcmp(tok, ".byte")) {
+		ret = parse_byte(&p, NULL, &save);
+		goto out;
+	}
+	for (i = 0; i < OP_SLOTS; i++)
+		if (op_assigned(i) && !strcmp(tok, op_table[i].name))
 			break;
-	if (i == NR_OPS)
-		return parse_error(&p, "unknown op '%s'", tok);
+	if (i == OP_SLOTS) {
+		ret = parse_error(&p, "unknown op '%s'", tok);
+		goto out;
+	}
 	memset(op, 0, sizeof(*op));
 	op->code = (enum op_code)i;
+	op->raw = (uint8_t)i;
 	p.d = &op_table[i];
-	while ((tok = strtok_r(NULL, " \t", &save)))
-		if (parse_token(&p, tok))
-			return -1;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if (parse_token(&p, tok)) {
+			ret = -1;
+			goto out;
+		}
+	}
 	for (i = 0; i < p.d->nargs; i++) {
-		enum arg_kind k = (enum arg_kind)p.d->args[i];
+		const struct arg_desc *a = &arg_table[p.d->args[i]];
 
 		if (p.seen[i])
 			continue;
-		if (arg_missing[k] && k != A_TICKS && k != A_NFAIL)
-			return parse_error(&p, "%s needs %s", p.d->name, arg_missing[k]);
-		op->arg[i] = arg_decode(k, 0);
+		if (a->required) {
+			ret = parse_error(&p, "%s needs an operand: %s", p.d->name, a->what);
+			goto out;
+		}
+		op->arg[i] = a->dflt;
 	}
-	if (!input_encode_op(op, bytes, &bad))
-		return parse_error(&p, "%s: value %u out of range (%s)", p.d->name, op->arg[bad],
-				   arg_range[p.d->args[bad]] ? arg_range[p.d->args[bad]] : "?");
-	return 1;
-}
+	if (!input_encode_op(op, bytes, &bad)) {
+		char range[64];
 
-/* ---------------------------------------------------------- dictionary */
-
-void ops_print_dict(FILE *out)
-{
-	unsigned int i, bad;
-
-	fprintf(out, "# fuzz_ops dictionary: one entry per op of harness/ops.def, with its\n"
-		     "# default operands.  Generated by 'replay --dict'; do not edit.\n");
-	for (i = 0; i < NR_OPS; i++) {
-		struct op op = { .code = (enum op_code)i };
-		uint8_t bytes[16];
-		unsigned int j;
-		size_t n;
-
-		for (j = 0; j < op_table[i].nargs; j++)
-			op.arg[j] = arg_decode((enum arg_kind)op_table[i].args[j], 0);
-		n = input_encode_op(&op, bytes, &bad);
-		fprintf(out, "op_%s=\"", op_table[i].name);
-		for (j = 0; j < n; j++)
-			fprintf(out, "\\x%02x", bytes[j]);
-		fprintf(out, "\"\n");
+		arg_format_range((enum arg_kind)p.d->args[bad], range, sizeof(range));
+		ret = parse_error(&p, "%s: %u is out of range for the %s (%s)", p.d->name,
+				  op->arg[bad], arg_table[p.d->args[bad]].what, range);
 	}
+out:
+	free(buf);
+	return ret;
 }

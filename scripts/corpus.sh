@@ -7,9 +7,12 @@
 #                                 by the SHA-1 of its bytes, as libFuzzer names
 #                                 its corpus files
 #   corpus/fuzz_ops.dict          "replay --dict": one entry per op
-#   corpus/regressions/<variant>/ minimized crash files; each has a row in
-#                                 corpus/regressions/README.md naming its
-#                                 variant and the report it must produce
+#   corpus/regressions/<variant>/ minimized crashes, each a pair: <name>.ops,
+#                                 the text with its steps and oracle, and
+#                                 <name>, the bytes it assembles to; each has
+#                                 a row in corpus/regressions/README.md
+#                                 naming its variant and the report it must
+#                                 produce
 set -euo pipefail
 
 prog=corpus.sh
@@ -21,9 +24,12 @@ usage() {
 usage: scripts/corpus.sh [--replay BIN] update|check|regressions
 
   update       assemble corpus/src/*.ops into corpus/fuzz_ops/ (stale files
-               removed) and rewrite corpus/fuzz_ops.dict
-  check        fail (status 1) unless corpus/fuzz_ops/ and corpus/fuzz_ops.dict
-               are exactly what "update" would write; changes nothing
+               removed), rewrite corpus/fuzz_ops.dict, and assemble every
+               corpus/regressions/<variant>/<name>.ops into <name>
+  check        fail (status 1) unless corpus/fuzz_ops/, corpus/fuzz_ops.dict
+               and the regression binaries are exactly what "update" would
+               write, and every regression binary has its text; changes
+               nothing
   regressions  every file under corpus/regressions/<variant>/ must have a row
                in corpus/regressions/README.md, fail on its variant with the
                report text the row names, and pass on "fixed"
@@ -90,6 +96,12 @@ assemble() {
 	"$replay" --dict >"$out.dict"
 }
 
+# The regression binaries: every file under corpus/regressions/<variant>/
+# but the texts, hidden files and the README.
+regression_binaries() {
+	find "$regress" -mindepth 2 -type f ! -name '.*' ! -name '*.md' ! -name '*.ops' | sort
+}
+
 case $cmd in
 update)
 	assemble "$tmp/seeds"
@@ -97,11 +109,36 @@ update)
 	find "$seeds" -maxdepth 1 -type f -delete
 	cp "$tmp/seeds"/* "$seeds"/
 	cp "$tmp/seeds.dict" "$dict"
-	echo "$prog: $(find "$seeds" -type f | wc -l) seed(s) in $seeds/ from $(find "$src" -maxdepth 1 -name '*.ops' | wc -l) source(s); $dict rewritten"
+	n=0
+	while IFS= read -r f; do
+		"$replay" --asm "$f" -o "${f%.ops}" || { echo "$prog: $f does not assemble" >&2; exit 1; }
+		n=$((n + 1))
+	done < <(find "$regress" -mindepth 2 -type f -name '*.ops' | sort)
+	echo "$prog: $(find "$seeds" -type f | wc -l) seed(s) in $seeds/ from $(find "$src" -maxdepth 1 -name '*.ops' | wc -l) source(s); $dict rewritten; $n regression(s) reassembled"
 	;;
 check)
 	assemble "$tmp/seeds"
 	bad=0
+	# Each regression's text assembles to exactly its binary, and each
+	# binary has its text (a reviewer reads the text in a diff).
+	while IFS= read -r f; do
+		if [ ! -f "$f.ops" ]; then
+			echo "$prog: $f has no text $f.ops (replay --dis $f > $f.ops, then add its steps)"
+			bad=1
+			continue
+		fi
+		"$replay" --asm "$f.ops" -o "$tmp/reg" || { bad=1; continue; }
+		if ! cmp -s "$tmp/reg" "$f"; then
+			echo "$prog: $f is not what $f.ops assembles to (scripts/corpus.sh update)"
+			bad=1
+		fi
+	done < <(regression_binaries)
+	while IFS= read -r f; do
+		if [ ! -f "${f%.ops}" ]; then
+			echo "$prog: $f has no binary ${f%.ops} (scripts/corpus.sh update)"
+			bad=1
+		fi
+	done < <(find "$regress" -mindepth 2 -type f -name '*.ops' | sort)
 	if ! diff -r "$tmp/seeds" "$seeds" >"$tmp/diff" 2>&1; then
 		echo "$prog: $seeds/ is out of step with $src/*.ops:"
 		sed "s|$tmp/seeds|(assembled)|g" "$tmp/diff"
@@ -133,10 +170,11 @@ check)
 		echo "$prog: run scripts/corpus.sh update and commit the result (or fix text.c)"
 		exit 1
 	fi
-	echo "$prog: $seeds/ ($(find "$seeds" -type f | wc -l) seeds) and $dict match $src/"
+	echo "$prog: $seeds/ ($(find "$seeds" -type f | wc -l) seeds) and $dict match $src/;" \
+		"$(regression_binaries | wc -l) regression(s) match their texts"
 	;;
 regressions)
-	# README rows: | `<variant>/<file>` | <variant> | `<report text>` | steps | origin |
+	# README rows: | `<variant>/<file>` | <variant> | `<report text>` | origin |
 	readme=$regress/README.md
 	[ -f "$readme" ] || { echo "$prog: $readme is missing"; exit 1; }
 	declare -A want_variant want_text
@@ -192,7 +230,7 @@ regressions)
 			continue
 		fi
 		echo "OK   $rel: $v reports '${want_text[$rel]}', fixed passes"
-	done < <(find "$regress" -mindepth 2 -type f ! -name '.*' ! -name '*.md' | sort)
+	done < <(regression_binaries)
 	for f in "${!want_variant[@]}"; do
 		if [ ! -f "$regress/$f" ]; then
 			echo "FAIL $f: listed in $readme but missing"
