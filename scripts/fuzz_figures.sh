@@ -12,6 +12,10 @@
 #   soak    --soak-minutes of fuzzing "fixed" with -rss_limit_mb=512
 #           -timeout=1 (target: 0 crashes); off unless asked for
 #
+# --baseline REV builds the fuzz preset of another commit as well (in a git
+# worktree under build/baseline/) and alternates its speed runs with this
+# tree's, so that a change's cost is a ratio measured in one script run.
+#
 # Each run works in a fresh directory under run/figures-<timestamp>/; the
 # checked-in corpus is only read.  Builds the fuzz preset first.
 set -euo pipefail
@@ -25,12 +29,14 @@ seeds=5
 variant=seed-v3
 find_limit=60
 soak_minutes=0
+baseline=
 what=()
 
 usage() {
 	cat <<'EOF'
 usage: scripts/fuzz_figures.sh [speed] [find] [soak] [--runs R] [--seconds S]
                                [--seeds K] [--variant V] [--soak-minutes M]
+                               [--baseline REV]
 
 Measures fuzz_ops with libFuzzer (fuzz preset: ASan + UBSan, sim backend)
 and prints each figure with its target.  Default: speed and find; soak runs
@@ -45,6 +51,8 @@ only when named, with --soak-minutes (default 30 then).
   --seeds K         libFuzzer seeds for find, 1..99 (default 5)
   --variant V       variant for find (default seed-v3)
   --soak-minutes M  soak length, 1..10080 (default 30 when soak is named)
+  --baseline REV    also build commit REV and alternate its speed runs with
+                    this tree's; prints both medians and their ratio
   --help            this text
 
 Exit status: 0 every measured figure met its target; 1 one missed (or a
@@ -67,7 +75,7 @@ check_int() {
 while [ $# -gt 0 ]; do
 	case $1 in
 	speed | find | soak) what+=("$1") ;;
-	--runs | --seconds | --seeds | --variant | --soak-minutes)
+	--runs | --seconds | --seeds | --variant | --soak-minutes | --baseline)
 		[ $# -ge 2 ] && [ -n "$2" ] && [ "${2#-}" = "$2" ] || die_usage "option $1 needs a value"
 		case $1 in
 		--runs) check_int "$1" "$2" 99; runs=$2 ;;
@@ -77,6 +85,10 @@ while [ $# -gt 0 ]; do
 			[[ $2 =~ ^[a-z0-9][a-z0-9-]*$ ]] || die_usage "--variant wants a name such as seed-v3, not '$2'"
 			variant=$2 ;;
 		--soak-minutes) check_int "$1" "$2" 10080; soak_minutes=$2 ;;
+		--baseline)
+			git -C "$root" rev-parse --verify -q "$2^{commit}" >/dev/null ||
+				die_usage "--baseline wants a commit of this repository, not '$2'"
+			baseline=$(git -C "$root" rev-parse "$2^{commit}") ;;
 		esac
 		shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -106,6 +118,19 @@ if ! { cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_ops repl
 fi
 fuzzer=$root/build/fuzz/harness/fuzz_ops
 replay=$root/build/fuzz/harness/replay
+base_fuzzer=
+if [ -n "$baseline" ]; then
+	bdir=$root/build/baseline/${baseline:0:12}
+	echo "$prog: building the fuzz preset of ${baseline:0:12} in ${bdir#"$root"/} (log: build/logs/figures-baseline.log)"
+	if ! { { [ -d "$bdir" ] || git -C "$root" worktree add -q --detach "$bdir" "$baseline"; } &&
+		(cd "$bdir" && cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_ops); } \
+		>build/logs/figures-baseline.log 2>&1; then
+		tail -n 30 build/logs/figures-baseline.log
+		echo "$prog: the baseline build failed"
+		exit 3
+	fi
+	base_fuzzer=$bdir/build/fuzz/harness/fuzz_ops
+fi
 out=$root/run/figures-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 echo "$prog: runs in ${out#"$root"/}/"
@@ -123,33 +148,46 @@ stat_of() {
 	sed -n "s/^stat::$2: *//p" "$1" | tail -n 1
 }
 
+# speed_run BINARY LABEL R: one speed run; appends its exec/s to the array LABEL_rates.
+speed_run() {
+	local bin=$1 label=$2 r=$3 d rate execs rss
+	d=$out/speed-$label-$r
+	mkdir -p "$d/corpus"
+	cp corpus/fuzz_ops/* "$d/corpus/"
+	echo "$prog: speed run $r/$runs ($label): ${seconds}s of fuzz_ops from $(find corpus/fuzz_ops -type f | wc -l) seeds"
+	(cd "$d" && SHEAF_VARIANT=fixed "$bin" -max_total_time="$seconds" \
+		-print_final_stats=1 -timeout=25 -dict="$root/corpus/fuzz_ops.dict" \
+		-artifact_prefix="$d/" corpus >log 2>&1) || true
+	rate=$(stat_of "$d/log" average_exec_per_sec)
+	execs=$(stat_of "$d/log" number_of_executed_units)
+	rss=$(stat_of "$d/log" peak_rss_mb)
+	if [ -z "$rate" ]; then
+		echo "$prog: speed run $r ($label) ended without statistics; end of its log:"
+		tail -n 20 "$d/log"
+		missed=1
+		return
+	fi
+	echo "$prog: speed run $r/$runs ($label): $execs execs, $rate exec/s, peak RSS ${rss} MB"
+	eval "${label}_rates+=(\"\$rate\")"
+}
+
 if want speed; then
-	rates=()
+	current_rates=()
+	baseline_rates=()
 	for r in $(seq 1 "$runs"); do
-		d=$out/speed-$r
-		mkdir -p "$d/corpus"
-		cp corpus/fuzz_ops/* "$d/corpus/"
-		echo "$prog: speed run $r/$runs: ${seconds}s of fuzz_ops from $(find corpus/fuzz_ops -type f | wc -l) seeds"
-		(cd "$d" && SHEAF_VARIANT=fixed "$fuzzer" -max_total_time="$seconds" \
-			-print_final_stats=1 -timeout=25 -dict="$root/corpus/fuzz_ops.dict" \
-			-artifact_prefix="$d/" corpus >log 2>&1) || true
-		rate=$(stat_of "$d/log" average_exec_per_sec)
-		execs=$(stat_of "$d/log" number_of_executed_units)
-		rss=$(stat_of "$d/log" peak_rss_mb)
-		if [ -z "$rate" ]; then
-			echo "$prog: speed run $r ended without statistics; end of its log:"
-			tail -n 20 "$d/log"
-			missed=1
-			continue
-		fi
-		echo "$prog: speed run $r/$runs: $execs execs, $rate exec/s, peak RSS ${rss} MB"
-		rates+=("$rate")
+		[ -z "$base_fuzzer" ] || speed_run "$base_fuzzer" baseline "$r"
+		speed_run "$fuzzer" current "$r"
 	done
-	if [ ${#rates[@]} -gt 0 ]; then
-		m=$(printf '%s\n' "${rates[@]}" | median)
+	if [ ${#current_rates[@]} -gt 0 ]; then
+		m=$(printf '%s\n' "${current_rates[@]}" | median)
 		verdict=met
 		[ "$m" -ge 20000 ] || { verdict=MISSED; missed=1; }
-		summary+=("speed  median $m exec/s over ${#rates[@]} runs of ${seconds}s (runs: ${rates[*]}); target 20000: $verdict")
+		summary+=("speed  median $m exec/s over ${#current_rates[@]} runs of ${seconds}s (runs: ${current_rates[*]}); target 20000: $verdict")
+	fi
+	if [ ${#baseline_rates[@]} -gt 0 ] && [ ${#current_rates[@]} -gt 0 ]; then
+		b=$(printf '%s\n' "${baseline_rates[@]}" | median)
+		ratio=$(awk -v a="$m" -v b="$b" 'BEGIN { printf "%.3f", a / b }')
+		summary+=("speed  baseline ${baseline:0:12}: median $b exec/s (runs: ${baseline_rates[*]}); this tree / baseline = $ratio")
 	fi
 fi
 
