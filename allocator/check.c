@@ -426,6 +426,31 @@ int model_cache_counts(struct kmem_cache *s, struct model_cache_counts *c)
  * holds at every step.  The sheaf path also flips the objects' states
  * (model_rcu_object_enter()/_leave()); the batched path leaves them LIVE.
  */
+static model_rcu_free_hook_t rcu_free_hook;
+
+void model_set_rcu_free_hook(model_rcu_free_hook_t hook)
+{
+	rcu_free_hook = hook;
+}
+
+const char *model_rcu_path_name(enum model_rcu_path path)
+{
+	static const char *const names[NR_MODEL_RCU_PATHS] = {
+		[MODEL_RCU_SHEAF] = "rcu sheaf",
+		[MODEL_RCU_BULK] = "kvfree_rcu bulk block",
+		[MODEL_RCU_LIST] = "kvfree_rcu list",
+		[MODEL_RCU_INLINE] = "inline synchronize_rcu()",
+	};
+
+	return (unsigned int)path < NR_MODEL_RCU_PATHS ? names[path] : "?";
+}
+
+void model_rcu_free_observe(const void *obj, enum model_rcu_path path)
+{
+	if (rcu_free_hook)
+		rcu_free_hook(obj, path);
+}
+
 void model_rcu_enter(struct kmem_cache *s, unsigned int nr)
 {
 	model_count_add(s->model_live, -(long)nr);

@@ -99,6 +99,26 @@ long model_cache_rcu_pending(const struct kmem_cache *s);
 int model_cache_rcu_pending_quiet(struct kmem_cache *s, long *pending);
 
 /*
+ * The moment the kfree_rcu machinery gives an object back to have its free
+ * hooks run: __rcu_free_sheaf_prepare() for the sheaf path, right before
+ * the kfree()/vfree() for the others.  An observer (the harness's contract
+ * oracle) checks there that the grace period the object waited for is over.
+ * The hook runs in whatever context frees (an RCU callback, a workqueue
+ * worker, the caller of kvfree_call_rcu()); it must not call the model.
+ */
+enum model_rcu_path {
+	MODEL_RCU_SHEAF,	/* an rcu sheaf's callback */
+	MODEL_RCU_BULK,		/* a kvfree_rcu_bulk_data block */
+	MODEL_RCU_LIST,		/* channel 3: the rcu_head list */
+	MODEL_RCU_INLINE,	/* headless, no block: synchronize_rcu() then kvfree() */
+	NR_MODEL_RCU_PATHS
+};
+typedef void (*model_rcu_free_hook_t)(const void *obj, enum model_rcu_path path);
+/* Installs @hook (NULL: none); slab_model_init() keeps it. */
+void model_set_rcu_free_hook(model_rcu_free_hook_t hook);
+const char *model_rcu_path_name(enum model_rcu_path path);
+
+/*
  * Slab errors in the kernel's KUnit sense: list_slab_objects() counts one
  * for the "Objects remaining" header of each slab and one per leaked
  * object (test_leak_destroy expects 2 for one object).

@@ -456,6 +456,8 @@ void flush_all_rcu_sheaves(void);
 void kasan_report_invalid_free(const void *ptr, const char *func);
 void model_rcu_object_enter(struct kmem_cache *s, void *obj);
 void model_rcu_object_leave(struct kmem_cache *s, void *obj);
+/* check.c: tells the observer of model_set_rcu_free_hook(). */
+void model_rcu_free_observe(const void *obj, enum model_rcu_path path);
 void kasan_poison_slab(struct kmem_cache *s, struct slab *slab);
 void *setup_object(struct kmem_cache *s, void *object);
 bool slab_free_hook(struct kmem_cache *s, void *x, bool init, bool after_rcu_delay);

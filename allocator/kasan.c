@@ -142,6 +142,7 @@ void model_rcu_object_leave(struct kmem_cache *s, void *obj)
 					    &state, MODEL_OBJ_LIVE, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	model_rcu_leave(s, 1);
+	model_rcu_free_observe(obj, MODEL_RCU_SHEAF);
 }
 
 /* Frees one quarantined object to its slab; quarantine_lock is held. */

@@ -377,7 +377,7 @@ unlock_return:
 		kvfree_stat_add(inline_objs, 1);
 		debug_rcu_head_unqueue(ptr);
 		synchronize_rcu();
-		model_kvfree_rcu_leave(ptr);
+		model_kvfree_rcu_leave(ptr, MODEL_RCU_INLINE);
 		kvfree(ptr);
 		kvfree_stat_add(freed_objs, 1);
 	}

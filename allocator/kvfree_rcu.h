@@ -35,6 +35,7 @@
 #define SHEAF_KVFREE_RCU_H
 
 #include "kernel/kernel.h"
+#include "check.h"
 
 struct kmem_cache;
 
@@ -192,6 +193,6 @@ void debug_rcu_head_unqueue(void *ptr);
 void model_debug_rcu_head_exit(void);
 
 void model_kvfree_rcu_enter(void *ptr);
-void model_kvfree_rcu_leave(void *ptr);
+void model_kvfree_rcu_leave(void *ptr, enum model_rcu_path path);
 
 #endif /* SHEAF_KVFREE_RCU_H */

@@ -157,10 +157,11 @@ void model_kvfree_rcu_enter(void *ptr)
 	model_kvfree_rcu_account(ptr, true);
 }
 
-/* Right before the object's kfree()/vfree(). */
-void model_kvfree_rcu_leave(void *ptr)
+/* Right before the object's kfree()/vfree(), which @path does. */
+void model_kvfree_rcu_leave(void *ptr, enum model_rcu_path path)
 {
 	model_kvfree_rcu_account(ptr, false);
+	model_rcu_free_observe(ptr, path);
 }
 
 /* ---- the page cache ---- */
@@ -291,7 +292,7 @@ void kvfree_rcu_bulk(struct kfree_rcu_cpu *krcp, struct kvfree_rcu_bulk_data *bn
 	if (!WARN_ON(!poll_state_synchronize_rcu_full(&bnode->gp_snap))) {
 		debug_rcu_bhead_unqueue(bnode);
 		for (i = 0; i < bnode->nr_records; i++)
-			model_kvfree_rcu_leave(bnode->records[i]);
+			model_kvfree_rcu_leave(bnode->records[i], MODEL_RCU_BULK);
 		if (idx == 0) {
 			kfree_bulk(bnode->nr_records, bnode->records);
 		} else {
@@ -324,7 +325,7 @@ void kvfree_rcu_list(struct rcu_head *head)
 
 		next = head->next;
 		debug_rcu_head_unqueue(ptr);
-		model_kvfree_rcu_leave(ptr);
+		model_kvfree_rcu_leave(ptr, MODEL_RCU_LIST);
 		kvfree(ptr);
 		kvfree_stat_add(freed_objs, 1);
 		cond_resched();
