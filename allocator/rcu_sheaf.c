@@ -104,6 +104,12 @@ do_free:
 	} else {
 		pcs->rcu_free = NULL;
 		rcu_sheaf->node = numa_mem_id();
+		/*
+		 * Model: the other vCPUs may run here (this one is held), so
+		 * that a flusher peeking at pcs->rcu_free from elsewhere (M9)
+		 * can see it cleared before the call_rcu() below.
+		 */
+		vcpu_decision_point("__kfree_rcu_sheaf: detached");
 	}
 
 	/*

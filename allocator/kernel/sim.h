@@ -46,6 +46,19 @@ void sim_set_decider(const struct sim_decider *d);
 uint64_t sim_trace_hash(void);
 void sim_set_trace(FILE *out);
 
+/*
+ * The same events, one at a time, to a hook (a harness's own trace):
+ * @cpu is the vCPU the event happened on, -1 for none (grace periods,
+ * time); @text the event in words.  Context switches and decisions are not
+ * passed (the decider sees its own).  NULL stops.
+ */
+typedef void (*sim_event_hook_t)(void *data, int cpu, const char *text);
+void sim_set_event_hook(sim_event_hook_t hook, void *data);
+/* The decision point asking the decider now ("flush_work", ...), or NULL. */
+const char *sim_decision_site(void);
+/* Events and decisions recorded since vcpu_env_init(). */
+unsigned long sim_event_seq(void);
+
 /* One line of free text into the trace (harness ops use it). */
 void sim_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

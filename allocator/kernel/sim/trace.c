@@ -27,6 +27,8 @@ static uint64_t trace_hash = HASH_SEED;
 static unsigned long trace_seq;
 static FILE *trace_out;
 static const char *trace_site;	/* the decision point asking, for printing */
+static sim_event_hook_t event_hook;
+static void *event_hook_data;
 
 static const char *const choice_name[NR_SIM_CHOICES] = {
 	[SIM_PICK_CONTEXT] = "pick_context",
@@ -67,57 +69,72 @@ static const char *ctx_comm(unsigned long id)
 	return id < sim.nr_ctxs && sim.ctxs[id] ? sim.ctxs[id]->task.comm : "?";
 }
 
+/*
+ * One event in words, into @buf; returns the vCPU it happened on, or -1
+ * for what belongs to no vCPU (grace periods, time).
+ */
+static int format_event(char *buf, size_t size, enum sim_event ev, unsigned long a,
+			unsigned long b, unsigned long c, const char *s)
+{
+	switch (ev) {
+	case SIM_EV_SWITCH:
+		snprintf(buf, size, "switch %lu -> %lu (%s)", a, b, ctx_comm(b));
+		return b < sim.nr_ctxs && sim.ctxs[b] ? (int)sim.ctxs[b]->task.cpu : -1;
+	case SIM_EV_DECIDE:
+		snprintf(buf, size, "decide %s nr=%lu -> %lu%s%s",
+			 a < NR_SIM_CHOICES ? choice_name[a] : "?", b, c, s ? " at " : "", s ? s : "");
+		return sim.cur ? (int)sim.cur->task.cpu : -1;
+	case SIM_EV_WORK_START:
+		snprintf(buf, size, "work start %s wq#%lu vCPU %lu in %lu (%s)", s, a, b, c,
+			 ctx_comm(c));
+		return (int)b;
+	case SIM_EV_WORK_END:
+		snprintf(buf, size, "work end wq#%lu vCPU %lu in %lu", a, b, c);
+		return (int)b;
+	case SIM_EV_CB_INVOKE:
+		snprintf(buf, size, "rcu callback #%lu vCPU %lu", b, a);
+		return (int)a;
+	case SIM_EV_GP_START:
+		snprintf(buf, size, "gp %lu start", a);
+		return -1;
+	case SIM_EV_GP_END:
+		snprintf(buf, size, "gp %lu end", a);
+		return -1;
+	case SIM_EV_HOTPLUG:
+		snprintf(buf, size, "hotplug vCPU %lu %s", b, s);
+		return (int)b;
+	case SIM_EV_TICK:
+		snprintf(buf, size, "jiffies %lu -> %lu", a, b);
+		return -1;
+	case SIM_EV_SPAWN:
+		snprintf(buf, size, "spawn %lu (%s) on vCPU %lu", a, s, b);
+		return (int)b;
+	case SIM_EV_EXIT:
+		snprintf(buf, size, "exit %lu (%s)", a, s);
+		break;
+	case SIM_EV_MIGRATE:
+		snprintf(buf, size, "migrate %lu vCPU %lu -> %lu", a, b, c);
+		return (int)c;
+	case SIM_EV_BLOCK:
+		snprintf(buf, size, "block %lu (%s) in %s", a, ctx_comm(a), s ? s : "?");
+		break;
+	case SIM_EV_NOTE:
+		snprintf(buf, size, "note %s", s);
+		break;
+	}
+	return sim.cur ? (int)sim.cur->task.cpu : -1;
+}
+
 static void print_event(enum sim_event ev, unsigned long a, unsigned long b,
 			unsigned long c, const char *s)
 {
-	FILE *f = trace_out;
+	char buf[256];
+	int cpu = format_event(buf, sizeof(buf), ev, a, b, c, s);
 
-	fprintf(f, "%6lu ", trace_seq);
-	switch (ev) {
-	case SIM_EV_SWITCH:
-		fprintf(f, "switch %lu -> %lu (%s)\n", a, b, ctx_comm(b));
-		break;
-	case SIM_EV_DECIDE:
-		fprintf(f, "decide %s nr=%lu -> %lu%s%s\n",
-			a < NR_SIM_CHOICES ? choice_name[a] : "?", b, c, s ? " at " : "", s ? s : "");
-		break;
-	case SIM_EV_WORK_START:
-		fprintf(f, "work start %s wq#%lu vCPU %lu in %lu (%s)\n", s, a, b, c, ctx_comm(c));
-		break;
-	case SIM_EV_WORK_END:
-		fprintf(f, "work end wq#%lu vCPU %lu in %lu\n", a, b, c);
-		break;
-	case SIM_EV_CB_INVOKE:
-		fprintf(f, "rcu callback #%lu vCPU %lu\n", b, a);
-		break;
-	case SIM_EV_GP_START:
-		fprintf(f, "gp %lu start\n", a);
-		break;
-	case SIM_EV_GP_END:
-		fprintf(f, "gp %lu end\n", a);
-		break;
-	case SIM_EV_HOTPLUG:
-		fprintf(f, "hotplug vCPU %lu %s\n", b, s);
-		break;
-	case SIM_EV_TICK:
-		fprintf(f, "jiffies %lu -> %lu\n", a, b);
-		break;
-	case SIM_EV_SPAWN:
-		fprintf(f, "spawn %lu (%s) on vCPU %lu\n", a, s, b);
-		break;
-	case SIM_EV_EXIT:
-		fprintf(f, "exit %lu (%s)\n", a, s);
-		break;
-	case SIM_EV_MIGRATE:
-		fprintf(f, "migrate %lu vCPU %lu -> %lu\n", a, b, c);
-		break;
-	case SIM_EV_BLOCK:
-		fprintf(f, "block %lu (%s) in %s\n", a, ctx_comm(a), s ? s : "?");
-		break;
-	case SIM_EV_NOTE:
-		fprintf(f, "note %s\n", s);
-		break;
-	}
+	if (trace_out)
+		fprintf(trace_out, "%6lu %s\n", trace_seq, buf);
+	if (event_hook && ev != SIM_EV_SWITCH && ev != SIM_EV_DECIDE)
+		event_hook(event_hook_data, cpu, buf);
 }
 
 void sim_trace(enum sim_event ev, unsigned long a, unsigned long b, unsigned long c,
@@ -131,7 +148,7 @@ void sim_trace(enum sim_event ev, unsigned long a, unsigned long b, unsigned lon
 		h = hash_str(h, s);
 	trace_hash = h;
 	trace_seq++;
-	if (unlikely(trace_out))
+	if (unlikely(trace_out || event_hook))
 		print_event(ev, a, b, c, s);
 }
 
@@ -183,6 +200,22 @@ uint64_t sim_trace_hash(void)
 void sim_set_trace(FILE *out)
 {
 	trace_out = out;
+}
+
+void sim_set_event_hook(sim_event_hook_t hook, void *data)
+{
+	event_hook = hook;
+	event_hook_data = data;
+}
+
+const char *sim_decision_site(void)
+{
+	return trace_site;
+}
+
+unsigned long sim_event_seq(void)
+{
+	return trace_seq;
 }
 
 void sim_trace_note(const char *fmt, ...)
