@@ -5,7 +5,7 @@
  * prints the median time per input, the inputs per second that makes, and
  * the system allocations (malloc and friends) each input makes.
  *
- *   bench_ops [--variant V] [--cpus N] [--rounds R] FILE|DIR...
+ *   bench_ops [--target T] [--variant V] [--cpus N] [--rounds R] FILE|DIR...
  *
  * Built by every preset; the figure that matters is the fuzz preset's,
  * whose libraries carry the same coverage instrumentation as the fuzz
@@ -30,7 +30,9 @@
 #define HAVE_MALLOC_HOOKS 1
 #endif
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "targets.h"
+
+static const struct fuzz_target *target = &fuzz_targets[0];
 
 static const char *prog = "bench_ops";
 
@@ -46,12 +48,13 @@ static size_t total_bytes;
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: bench_ops [--variant V] [--cpus N] [--rounds R] FILE|DIR...\n"
+		"usage: bench_ops [--target T] [--variant V] [--cpus N] [--rounds R] FILE|DIR...\n"
 		"\n"
 		"Runs every input (a directory: every regular file in it) once per round in\n"
 		"this process, after one warm-up round, and prints per round and at the end:\n"
 		"the time per input (median over the rounds), inputs per second, and the\n"
 		"system allocations per input (sanitizer builds only).\n"
+		"  --target T   whose inputs: fuzz_ops (default) or fuzz_sched\n"
 		"  --variant V  model variant (sets SHEAF_VARIANT; default fixed)\n"
 		"  --cpus N     vCPUs, 1..64 (sets SHEAF_CPUS; default 4)\n"
 		"  --rounds R   measured rounds, 1..1000 (default 7)\n"
@@ -190,6 +193,14 @@ int main(int argc, char **argv)
 			setenv("SHEAF_CPUS", argv[++i], 1);
 		else if (!strcmp(a, "--rounds"))
 			rounds = parse_long(a, argv[++i], 1, 1000);
+		else if (!strcmp(a, "--target")) {
+			target = fuzz_target_lookup(argv[++i]);
+			if (!target) {
+				fprintf(stderr, "%s: unknown target '%s' (fuzz_ops, fuzz_sched)\n", prog,
+					argv[i]);
+				return 2;
+			}
+		}
 		else {
 			fprintf(stderr, "%s: unknown option '%s' (try --help)\n", prog, a);
 			return 2;
@@ -203,7 +214,7 @@ int main(int argc, char **argv)
 		add_path(argv[i]);
 	if (!nr_blobs)
 		die("no input files", NULL);
-	if (ops_init_from_env("fuzz_ops"))
+	if (ops_init_from_env(target->name))
 		return 2;
 #ifdef HAVE_MALLOC_HOOKS
 	__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
@@ -212,7 +223,7 @@ int main(int argc, char **argv)
 	       getenv("SHEAF_VARIANT") ? getenv("SHEAF_VARIANT") : "fixed", ops_config.nr_cpus);
 
 	for (size_t b = 0; b < nr_blobs; b++)	/* warm-up */
-		LLVMFuzzerTestOneInput(blobs[b].data, blobs[b].size);
+		target->one(blobs[b].data, blobs[b].size);
 
 	per_input = calloc((size_t)rounds, sizeof(*per_input));
 	if (!per_input)
@@ -222,7 +233,7 @@ int main(int argc, char **argv)
 		double t0 = now();
 
 		for (size_t b = 0; b < nr_blobs; b++)
-			LLVMFuzzerTestOneInput(blobs[b].data, blobs[b].size);
+			target->one(blobs[b].data, blobs[b].size);
 		per_input[r] = (now() - t0) / (double)nr_blobs;
 		printf("round %ld/%ld: %.2f us per input\n", r + 1, rounds, per_input[r] * 1e6);
 		fflush(stdout);

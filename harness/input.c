@@ -12,6 +12,8 @@
  * the end returns, gives the operand's everyday value (size=64, sheaf=32,
  * ...).
  */
+#include <string.h>
+
 #include "kernel/bug.h"
 
 #include "input.h"
@@ -165,4 +167,80 @@ size_t input_encode_op(const struct op *op, uint8_t *out, unsigned int *bad)
 			out[n++] = (uint8_t)(raw >> 8);
 	}
 	return n;
+}
+
+void input_decode_program(const uint8_t *data, size_t size, struct program *p)
+{
+	unsigned char task = PROG_PROLOGUE;
+	struct input in;
+	struct op op;
+
+	p->nr_ops = 0;
+	p->nr_tasks = 0;
+	p->has_sched = false;
+	p->sched = NULL;
+	p->sched_size = 0;
+	input_init(&in, data, size);
+	while (input_next_op(&in, &op)) {
+		if (!op_assigned(op.code))
+			continue;	/* a free slot: a no-op, not counted */
+		if (op.code == OP_sched) {
+			p->has_sched = true;
+			p->sched = data + in.pos;
+			p->sched_size = size - in.pos;
+			return;
+		}
+		if (op.code == OP_task) {
+			task = (unsigned char)op.arg[0];
+			if (task + 1u > p->nr_tasks)
+				p->nr_tasks = task + 1u;
+		}
+		if (p->nr_ops < OPS_MAX) {
+			p->task[p->nr_ops] = task;
+			p->op[p->nr_ops++] = op;
+		}
+	}
+}
+
+void sched_stream_init(struct sched_stream *s, const uint8_t *data, size_t size)
+{
+	memset(s, 0, sizeof(*s));
+	s->data = data;
+	s->size = size;
+	s->seed = size > 0 ? data[0] : 0;
+	if (size > 1)
+		s->seed |= (uint64_t)data[1] << 8;
+	s->pos = min(size, (size_t)2);
+}
+
+/* The seed's answer to question @n: a hash of both, so each is its own draw. */
+static unsigned int seeded_answer(uint64_t seed, unsigned long n, unsigned int nr)
+{
+	uint64_t x = (seed << 32 ^ n) * 0x9e3779b97f4a7c15ull;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	if ((x & 31) > (seed & 7))
+		return 0;
+	return 1 + (unsigned int)((x >> 8) % (nr - 1));
+}
+
+unsigned int sched_stream_next(struct sched_stream *s, unsigned int nr)
+{
+	s->asked++;
+	if (!s->have) {
+		if (s->size - s->pos < 2)
+			return s->seed ? seeded_answer(s->seed, s->asked - 1, nr) : 0;
+		s->gap = s->data[s->pos];
+		s->answer = s->data[s->pos + 1];
+		s->pos += 2;
+		s->have = true;
+	}
+	if (s->gap) {
+		s->gap--;
+		return 0;
+	}
+	s->have = false;
+	return s->answer % nr;
 }

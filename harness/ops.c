@@ -9,11 +9,18 @@
  *  - destroy frees every object and returns every sheaf the program still
  *    holds of that cache first, so "Objects remaining" can only be the
  *    model's fault; destroy_leak is the deliberate leak (test_leak_destroy);
- *  - a blocking op (ops.def) first closes the program's RCU reader: the
- *    reader's task leaves its section, then the op runs, a legal
- *    interleaving of two kernel tasks that inline mode cannot run side by
- *    side; an allocation inside a reader uses GFP_NOWAIT instead of a
- *    blocking gfp, as kernel code inside rcu_read_lock() must.
+ *  - a blocking op (ops.def) first closes the RCU reader of the task that
+ *    runs it, since kernel code may not sleep inside rcu_read_lock(); in
+ *    fuzz_ops, the only task, that stands for the reader's task leaving its
+ *    section before another task's blocking call proceeds, a legal
+ *    interleaving inline mode cannot run side by side; in fuzz_sched
+ *    another task's reader stays inside across it.  An allocation inside a
+ *    reader uses GFP_NOWAIT instead of a blocking gfp, as kernel code
+ *    inside rcu_read_lock() must;
+ *  - several tasks share the handles (exec.h): an op on a cache another
+ *    task is destroying, the destroy of a cache another task's op is
+ *    using, an op on a prefilled sheaf another op is using, are skipped,
+ *    because each would be a bug of the program, not of the allocator.
  */
 #include "kernel/bug.h"
 #include "kernel/cpu.h"
@@ -57,7 +64,7 @@ static gfp_t gfp_of(unsigned int v)
 	gfp_t gfp = gfps[v];
 
 	/* inside a reader, a blocking allocation would sleep in an RCU section */
-	if (shadow_reader_nesting() && gfpflags_allow_blocking(gfp)) {
+	if (shadow_reader_nesting(h_self()) && gfpflags_allow_blocking(gfp)) {
 		h_note(" [GFP_NOWAIT: inside a reader]");
 		gfp = GFP_NOWAIT;
 	}
@@ -66,21 +73,21 @@ static gfp_t gfp_of(unsigned int v)
 
 static void close_readers(void)
 {
-	if (!shadow_reader_nesting())
+	unsigned int t = h_self();
+
+	if (!shadow_reader_nesting(t))
 		return;
 	h_note(" [reader closed first]");
-	while (shadow_reader_nesting()) {
+	while (shadow_reader_nesting(t)) {
 		rcu_read_unlock();
-		shadow_reader_unlock();
+		shadow_reader_unlock(t);
 	}
 }
 
-static void new_object(unsigned int c, void *p, const char *func)
+static void new_object(unsigned int c, unsigned int slot, void *p, const char *func)
 {
-	int slot = shadow_free_slot(c);
-
-	shadow_alloc(c, (unsigned int)slot, p, func);
-	h_note(" c%u.o%d", c, slot);
+	shadow_alloc(c, slot, p, func);
+	h_note(" c%u.o%u", c, slot);
 }
 
 /* Returns the program's prefilled sheaves of cache @c. */
@@ -108,12 +115,20 @@ static void free_all_of(unsigned int c)
 		if (!p)
 			continue;
 		shadow_check_live(c, slot, "kmem_cache_free");
-		shadow_freed(c, slot, SHADOW_FREE);
+		shadow_freed(h_self(), c, slot, SHADOW_FREE);
 		kmem_cache_free(h.cache[c].s, p);
 		n++;
 	}
 	if (n)
 		h_note(" [%u object(s) freed]", n);
+}
+
+/* kmem_cache_destroy() with the barrier promise checked around it. */
+static void destroy_checked(unsigned int c)
+{
+	shadow_barrier_begin(h_self(), (int)c);
+	kmem_cache_destroy(h.cache[c].s);
+	shadow_barrier_end(h_self(), (int)c, "kmem_cache_destroy");
 }
 
 static void forget_cache(unsigned int c)
@@ -161,7 +176,7 @@ static void exec_destroy(const struct op *op)
 		return;
 	return_sheaves_of(c);
 	free_all_of(c);
-	kmem_cache_destroy(h.cache[c].s);
+	destroy_checked(c);
 	forget_cache(c);
 }
 
@@ -186,7 +201,7 @@ static void exec_destroy_leak(const struct op *op)
 	held = shadow_live_count(c);
 	was = model_set_slab_kunit_test(true);
 	errors = model_slab_errors();
-	kmem_cache_destroy(h.cache[c].s);
+	destroy_checked(c);
 	errors = model_slab_errors() - errors;
 	model_set_slab_kunit_test(was);
 	h_note(" %u object(s) held, %lu slab error(s)", held, errors);
@@ -201,22 +216,25 @@ static void exec_destroy_leak(const struct op *op)
 static void alloc_one(unsigned int c, unsigned int gfpv, int node)
 {
 	struct kmem_cache *s = cache_of(c);
+	int slot;
 	gfp_t gfp;
 	void *p;
 
 	if (!s)
 		return;
-	if (shadow_free_slot(c) < 0) {
+	slot = shadow_reserve_slot(c);
+	if (slot < 0) {
 		h_note(" (c%u: every handle live, skipped)", c);
 		return;
 	}
 	gfp = gfp_of(gfpv);
 	p = node < 0 ? kmem_cache_alloc(s, gfp) : kmem_cache_alloc_node(s, gfp, node);
 	if (!p) {
+		shadow_unreserve(c, (unsigned int)slot);
 		h_note(" failed");
 		return;
 	}
-	new_object(c, p, node < 0 ? "kmem_cache_alloc" : "kmem_cache_alloc_node");
+	new_object(c, (unsigned int)slot, p, node < 0 ? "kmem_cache_alloc" : "kmem_cache_alloc_node");
 }
 
 static void exec_alloc(const struct op *op)
@@ -233,20 +251,27 @@ static void exec_alloc_bulk(const struct op *op)
 {
 	unsigned int c = op->arg[0], n = op->arg[1], i;
 	struct kmem_cache *s = cache_of(c);
+	unsigned int slots[H_OBJS];
 	void *p[H_OBJS];
-	int got;
+	int got, k;
 
 	if (!s)
 		return;
-	n = min(n, shadow_free_slots(c));
+	for (i = 0; i < n && (k = shadow_reserve_slot(c)) >= 0; i++)
+		slots[i] = (unsigned int)k;
+	n = i;
 	if (!n) {
 		h_note(" (c%u: every handle live, skipped)", c);
 		return;
 	}
 	got = kmem_cache_alloc_bulk(s, gfp_of(op->arg[2]), n, p);
 	h_note(" %d of %u:", got, n);
-	for (i = 0; i < (unsigned int)got; i++)
-		new_object(c, p[i], "kmem_cache_alloc_bulk");
+	for (i = 0; i < n; i++) {
+		if (i < (unsigned int)got)
+			new_object(c, slots[i], p[i], "kmem_cache_alloc_bulk");
+		else
+			shadow_unreserve(c, slots[i]);
+	}
 }
 
 static void free_one(const struct op *op, bool via_kfree)
@@ -257,7 +282,7 @@ static void free_one(const struct op *op, bool via_kfree)
 	if (!p)
 		return;
 	shadow_check_live(c, slot, via_kfree ? "kfree" : "kmem_cache_free");
-	shadow_freed(c, slot, SHADOW_FREE);
+	shadow_freed(h_self(), c, slot, SHADOW_FREE);
 	if (via_kfree)
 		kfree(p);
 	else
@@ -287,7 +312,7 @@ static void exec_free_bulk(const struct op *op)
 			continue;
 		p[n++] = shadow_live(c, slot);
 		shadow_check_live(c, slot, "kmem_cache_free_bulk");
-		shadow_freed(c, slot, SHADOW_FREE);
+		shadow_freed(h_self(), c, slot, SHADOW_FREE);
 		h_note(" c%u.o%u", c, slot);
 	}
 	if (!n) {
@@ -304,15 +329,17 @@ static void kfree_rcu_one(const struct op *op, bool two_arg)
 {
 	unsigned int c, slot;
 	struct h_object *p = live_obj(op->arg[0], &c, &slot);
+	int rec;
 
 	if (!p)
 		return;
 	shadow_check_live(c, slot, "kvfree_call_rcu");
-	shadow_freed(c, slot, SHADOW_KFREE_RCU);
+	rec = shadow_freed(h_self(), c, slot, SHADOW_KFREE_RCU);
 	if (two_arg)
 		kfree_rcu(p, rcu);
 	else
 		kfree_rcu_mightsleep(p);
+	shadow_kfree_rcu_returned(rec);
 }
 
 static void exec_kfree_rcu(const struct op *op)
@@ -327,9 +354,9 @@ static void exec_kfree_rcu_mightsleep(const struct op *op)
 
 static void exec_kvfree_rcu_barrier(const struct op *op)
 {
-	shadow_barrier_begin(-1);
+	shadow_barrier_begin(h_self(), -1);
 	kvfree_rcu_barrier();
-	shadow_barrier_end(-1);
+	shadow_barrier_end(h_self(), -1, "kvfree_rcu_barrier");
 }
 
 static void exec_kvfree_rcu_barrier_on_cache(const struct op *op)
@@ -338,9 +365,9 @@ static void exec_kvfree_rcu_barrier_on_cache(const struct op *op)
 
 	if (!cache_of(c))
 		return;
-	shadow_barrier_begin((int)c);
+	shadow_barrier_begin(h_self(), (int)c);
 	kvfree_rcu_barrier_on_cache(h.cache[c].s);
-	shadow_barrier_end((int)c);
+	shadow_barrier_end(h_self(), (int)c, "kvfree_rcu_barrier_on_cache");
 }
 
 static void exec_shrink(const struct op *op)
@@ -412,46 +439,53 @@ static void exec_return(const struct op *op)
 static void exec_alloc_from_sheaf(const struct op *op)
 {
 	struct h_sheaf *hs = sheaf_of(op->arg[0]);
+	int slot;
 	void *p;
 
 	if (!hs)
 		return;
-	if (shadow_free_slot(hs->c) < 0) {
+	slot = shadow_reserve_slot(hs->c);
+	if (slot < 0) {
 		h_note(" (c%u: every handle live, skipped)", hs->c);
 		return;
 	}
 	p = kmem_cache_alloc_from_sheaf(h.cache[hs->c].s, gfp_of(0), hs->sheaf);
 	if (!p) {
+		shadow_unreserve(hs->c, (unsigned int)slot);
 		h_note(" empty");
 		return;
 	}
-	new_object(hs->c, p, "kmem_cache_alloc_from_sheaf");
+	new_object(hs->c, (unsigned int)slot, p, "kmem_cache_alloc_from_sheaf");
 }
 
 static void exec_rcu_read_lock(const struct op *op)
 {
-	if (shadow_reader_nesting() >= H_MAX_NESTING) {
+	unsigned int t = h_self();
+
+	if (shadow_reader_nesting(t) >= H_MAX_NESTING) {
 		h_note(" (nested %u deep, skipped)", H_MAX_NESTING);
 		return;
 	}
 	rcu_read_lock();
-	shadow_reader_lock();
-	h_note(" depth %u", shadow_reader_nesting());
+	shadow_reader_lock(t);
+	h_note(" depth %u", shadow_reader_nesting(t));
 }
 
 static void exec_deref(const struct op *op)
 {
-	h_note(" %s", shadow_deref(op->arg[0] / H_OBJS, op->arg[0] % H_OBJS));
+	h_note(" %s", shadow_deref(h_self(), op->arg[0] / H_OBJS, op->arg[0] % H_OBJS));
 }
 
 static void exec_rcu_read_unlock(const struct op *op)
 {
-	if (!shadow_reader_nesting()) {
+	unsigned int t = h_self();
+
+	if (!shadow_reader_nesting(t)) {
 		h_note(" (no reader, skipped)");
 		return;
 	}
 	rcu_read_unlock();
-	shadow_reader_unlock();
+	shadow_reader_unlock(t);
 }
 
 static void exec_gp(const struct op *op)
@@ -500,6 +534,18 @@ static void exec_fail_trylock(const struct op *op)
 	h.trylock_fail_at = op->arg[0];
 }
 
+/* fuzz_sched: the ops after it are task N's (input.c); fuzz_ops runs them all in order. */
+static void exec_task(const struct op *op)
+{
+	if (!h.tasks_mode)
+		h_note(" (one task in fuzz_ops: ignored)");
+}
+
+/* Ends the ops: never run (input_decode_program() stops there). */
+static void exec_sched(const struct op *op)
+{
+}
+
 #ifdef SHEAF_OPS_COMPAT_PROBE
 static void exec_compat_probe(const struct op *op)
 {
@@ -512,13 +558,96 @@ static void (*const exec_table[OP_SLOTS])(const struct op *op) = {
 #undef OP
 };
 
+/* Whether @op sleeps, so that the running task's reader is closed first. */
+static bool op_blocks(const struct op *op)
+{
+	/* a task waiting for work to run sleeps; the driver of fuzz_ops only helps it along */
+	return op_table[op->code].blocking || (h.tasks_mode && op->code == OP_run_work);
+}
+
+/*
+ * The caches and the sheaf an op names, and whether it may run now (exec.h,
+ * "Sharing").  Returns false, with the reason noted, when it must be skipped.
+ */
+static bool claim(const struct op *op, unsigned int *caches, int *sheaf)
+{
+	const struct op_desc *d = &op_table[op->code];
+	bool destroys = op->code == OP_destroy || op->code == OP_destroy_leak;
+	unsigned int i, c;
+
+	*caches = 0;
+	*sheaf = -1;
+	for (i = 0; i < d->nargs; i++) {
+		unsigned int v = op->arg[i];
+
+		switch (d->args[i]) {
+		case A_CACHE:
+			*caches |= 1u << v;
+			break;
+		case A_OBJ:
+			*caches |= 1u << (v / H_OBJS);
+			break;
+		case A_SHEAF:
+			*sheaf = (int)v;
+			if (h.sheaf[v].sheaf)
+				*caches |= 1u << h.sheaf[v].c;
+			break;
+		default:
+			break;
+		}
+	}
+	if (*sheaf >= 0 && h.sheaf[*sheaf].busy) {
+		h_note(" (s%d: another task's op is using it, skipped)", *sheaf);
+		return false;
+	}
+	for (c = 0; c < H_CACHES; c++) {
+		if (!(*caches & (1u << c)))
+			continue;
+		if (h.cache[c].dying || h.cache[c].creating) {
+			h_note(" (c%u: another task is %s it, skipped)", c,
+			       h.cache[c].dying ? "destroying" : "creating");
+			return false;
+		}
+		if (destroys && h.cache[c].users) {
+			h_note(" (c%u: another task's op is using it, skipped)", c);
+			return false;
+		}
+	}
+	return true;
+}
+
 void ops_exec(const struct op *op)
 {
+	unsigned int caches, c;
+	int sheaf;
+
 	if (!op_assigned(op->code))
 		return;
-	if (op_table[op->code].blocking)
+	if (!claim(op, &caches, &sheaf))
+		return;
+	if (op_blocks(op))
 		close_readers();
+	for (c = 0; c < H_CACHES; c++) {
+		if (!(caches & (1u << c)))
+			continue;
+		h.cache[c].users++;
+		if (op->code == OP_destroy || op->code == OP_destroy_leak)
+			h.cache[c].dying = h.cache[c].s;
+		if (op->code == OP_create)
+			h.cache[c].creating = !h.cache[c].s;
+	}
+	if (sheaf >= 0)
+		h.sheaf[sheaf].busy = true;
 	exec_table[op->code](op);
+	if (sheaf >= 0)
+		h.sheaf[sheaf].busy = false;
+	for (c = 0; c < H_CACHES; c++) {
+		if (!(caches & (1u << c)))
+			continue;
+		h.cache[c].users--;
+		h.cache[c].dying = false;
+		h.cache[c].creating = false;
+	}
 }
 
 void ops_teardown(void)
@@ -534,7 +663,7 @@ void ops_teardown(void)
 			continue;
 		return_sheaves_of(c);
 		free_all_of(c);
-		kmem_cache_destroy(h.cache[c].s);
+		destroy_checked(c);
 		forget_cache(c);
 	}
 }

@@ -25,6 +25,7 @@
 #define H_OBJS		16	/* o0..o15 per cache */
 #define H_SHEAVES	4	/* s0..s3, prefilled sheaves */
 #define H_MAX_NESTING	8	/* rcu_read_lock() depth */
+#define H_TASKS		4	/* fuzz_sched: task programs T0..T3 */
 /*
  * Ops per input; the rest is ignored.  Enough for every state a program can
  * name (a full barn of 64-object sheaves takes about 80 bulk ops), and it
@@ -118,6 +119,15 @@ int op_format(const struct op *op, char *buf, size_t size);
  * line ('#'), -1 with a message in @err for a bad line.
  */
 int op_parse(const char *line, struct op *op, char *err, size_t errsize);
+/*
+ * A whole program in the text form: ops, then after a `sched` op the
+ * schedule, one decision per line ("@N A": question N gets answer A).
+ * program_assemble() reads @in to the end and returns the bytes in a buffer
+ * of exactly their size, or NULL after printing "@name:line: what".
+ */
+uint8_t *program_assemble(FILE *in, const char *name, size_t *size);
+void program_disassemble(const uint8_t *data, size_t size, FILE *out);
+
 /* The word a SYN_WORDS operand's value is spelled with; false if none. */
 bool arg_value_word(enum arg_kind kind, unsigned int v, char *buf, size_t size);
 /* The range of an operand kind in words: "48..2048 in steps of 16". */
@@ -153,5 +163,11 @@ int ops_init_from_env(const char *target);
  * teardown.  Any finding is reported and aborts.
  */
 void ops_run(const uint8_t *data, size_t size);
+/*
+ * fuzz_sched: the same, in tasks mode: the prologue on the driver, then
+ * each task's ops on a task of its own, the schedule answering the sim's
+ * questions (tasks.c).
+ */
+void sched_run(const uint8_t *data, size_t size);
 
 #endif /* SHEAF_HARNESS_OPS_H */

@@ -4,7 +4,7 @@
  * saved inputs once each, and converts between the op language's text and
  * bytes.
  *
- *   replay [--variant V] [--cpus N] [--trace] [--events] [--no-fork] FILE|DIR...
+ *   replay [--target T] [--variant V] [--cpus N] [--trace] [--events] [--no-fork] FILE|DIR...
  *   replay --asm FILE.ops -o FILE
  *   replay --dis FILE
  *   replay --dict
@@ -35,15 +35,17 @@
 #include "input.h"
 #include "ops.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "targets.h"
+
+static const struct fuzz_target *target = &fuzz_targets[0];
 
 static const char *prog = "replay";
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: replay [--variant V] [--cpus N] [--trace] [--events] [--no-fork] FILE|DIR...\n"
+		"usage: replay [--target T] [--variant V] [--cpus N] [--trace] [--events] [--no-fork]\n"
+		"              FILE|DIR...\n"
 		"       replay --asm FILE.ops -o FILE\n"
 		"       replay --dis FILE\n"
 		"       replay --dict\n"
@@ -52,6 +54,8 @@ static void usage(FILE *out)
 		"Runs each input once (a directory: every file under it; FILE.ops: the text\n"
 		"form, assembled first) and prints OK or FAIL per input; the report of a\n"
 		"failure goes to stderr.\n"
+		"  --target T   the target whose inputs these are: fuzz_ops (default) or\n"
+		"               fuzz_sched\n"
 		"  --variant V  model variant (sets SHEAF_VARIANT; default fixed)\n"
 		"  --cpus N     vCPUs, 1..64 (sets SHEAF_CPUS; default 4)\n"
 		"  --trace      print each op in the text form with its effect\n"
@@ -198,7 +202,7 @@ static bool run_forked(const char *path, const uint8_t *data, size_t size)
 		close(fds[0]);
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[1]);
-		LLVMFuzzerTestOneInput(data, size);
+		target->one(data, size);
 		fflush(NULL);
 		_exit(0);
 	}
@@ -238,12 +242,17 @@ static int run_all(bool fork_each)
 		abort();
 	for (i = 0; i < nr_files; i++) {
 		bufs[i] = load_input(files[i], &sizes[i]);
-		if (!bufs[i])
+		if (!bufs[i]) {
+			while (i--)
+				free(bufs[i]);
+			free(bufs);
+			free(sizes);
 			return 2;
+		}
 	}
 	for (i = 0; i < nr_files; i++) {
 		if (!fork_each) {
-			LLVMFuzzerTestOneInput(bufs[i], sizes[i]);
+			target->one(bufs[i], sizes[i]);
 			printf("OK   %s\n", files[i]);
 			continue;
 		}
@@ -261,58 +270,17 @@ static int run_all(bool fork_each)
 
 /* ------------------------------------------------------- text <-> bytes */
 
-/*
- * Assembles the text form in @in_path into a buffer of exactly its size
- * (NULL after printing file:line and what is wrong).
- */
+/* Assembles the text form in @in_path (NULL after printing what is wrong). */
 static uint8_t *assemble(const char *in_path, size_t *size)
 {
-	char err[256], *line = NULL;
-	uint8_t bytes[16];
-	unsigned int lineno = 0, bad, nr_ops = 0;
 	FILE *in = fopen(in_path, "r");
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0, line_cap = 0;
-	struct op op;
+	uint8_t *buf;
 
 	if (!in) {
 		fprintf(stderr, "%s: cannot read '%s': %s\n", prog, in_path, strerror(errno));
 		return NULL;
 	}
-	while (getline(&line, &line_cap, in) >= 0) {
-		int r;
-		size_t n;
-
-		lineno++;
-		r = op_parse(line, &op, err, sizeof(err));
-		if (r < 0) {
-			fprintf(stderr, "%s:%u: %s\n", in_path, lineno, err);
-			free(buf);
-			buf = NULL;
-			goto out;
-		}
-		if (!r)
-			continue;
-		n = input_encode_op(&op, bytes, &bad);
-		if (len + n > cap) {
-			cap = cap ? 2 * cap : 256;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
-		}
-		memcpy(buf + len, bytes, n);
-		len += n;
-		if (op_assigned(op.code) && ++nr_ops == OPS_MAX + 1)
-			fprintf(stderr, "%s:%u: warning: ops after the %dth are not run\n", in_path,
-				lineno, OPS_MAX);
-	}
-	/* exactly its size, so that an overread is caught */
-	buf = realloc(buf, len ? len : 1);
-	if (!buf)
-		abort();
-	*size = len;
-out:
-	free(line);
+	buf = program_assemble(in, in_path, size);
 	fclose(in);
 	return buf;
 }
@@ -350,23 +318,12 @@ static int assemble_to(const char *in_path, const char *out_path)
 
 static int disassemble(const char *path)
 {
-	size_t size, n = 0;
+	size_t size;
 	uint8_t *data = load_input(path, &size);
-	struct input in;
-	struct op op;
-	char text[128];
 
 	if (!data)
 		return 2;
-	input_init(&in, data, size);
-	while (input_next_op(&in, &op)) {
-		if (op_assigned(op.code) && n++ == OPS_MAX)
-			printf("# ops from here on are not run (more than %d)\n", OPS_MAX);
-		op_format(&op, text, sizeof(text));
-		printf("%s\n", text);
-	}
-	if (in.pos != size)
-		printf("# %zu trailing byte(s): a truncated op, dropped\n", size - in.pos);
+	program_disassemble(data, size, stdout);
 	free(data);
 	return 0;
 }
@@ -381,11 +338,17 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--variant") || !strcmp(a, "--cpus") || !strcmp(a, "--asm") ||
+		    !strcmp(a, "--target") ||
 		    !strcmp(a, "-o") || !strcmp(a, "--dis") || !strcmp(a, "--doc")) {
 			if (i + 1 >= argc)
 				die_usage("option %s needs a value", a);
 			if (!strcmp(a, "--variant"))
 				setenv("SHEAF_VARIANT", argv[++i], 1);
+			else if (!strcmp(a, "--target")) {
+				target = fuzz_target_lookup(argv[++i]);
+				if (!target)
+					die_usage("unknown target '%s' (fuzz_ops, fuzz_sched)", argv[i]);
+			}
 			else if (!strcmp(a, "--cpus"))
 				setenv("SHEAF_CPUS", argv[++i], 1);
 			else if (!strcmp(a, "--asm"))
@@ -443,7 +406,7 @@ int main(int argc, char **argv)
 	if (!nr_paths)
 		die_usage("no input given");
 
-	LLVMFuzzerInitialize(&argc, &argv);
+	target->init(&argc, &argv);
 	if (trace) {
 		ops_config.trace = stdout;
 		ops_config.events = events;

@@ -22,6 +22,7 @@
 #include "kernel/bug.h"
 #include "kernel/cpu.h"
 #include "kernel/gfp.h"
+#include "kernel/sched.h"
 #include "kernel/sim.h"
 #include "kernel/vcpu.h"
 #include "slab.h"
@@ -40,23 +41,46 @@
 
 struct ops_config ops_config = { .nr_cpus = 4, .nr_nodes = 1, .target = "fuzz_ops" };
 struct h_state h;
+struct program h_program;
+
+unsigned int h_self(void)
+{
+	struct task_struct *cur = current;
+	unsigned int t;
+
+	for (t = 0; t < H_TASKS; t++)
+		if (h.task[t].ts == cur)
+			return t;
+	return H_DRIVER;
+}
 
 /* ------------------------------------------------------------ context */
 
 static void report_hook(FILE *out)
 {
+	unsigned int self = h_self();
+	const struct h_task *t = &h.task[self];
 	char text[128];
 
+	if (ops_config.trace)
+		fflush(ops_config.trace);	/* the report aborts: the trace first */
 	fprintf(out, "harness: %s, variant %s, %u vCPUs", ops_config.target, variant_name(),
 		ops_config.nr_cpus);
-	if (h.op) {
-		op_format(h.op, text, sizeof(text));
-		fprintf(out, ", op %u: %s\n", h.index, text);
+	if (t->op) {
+		op_format(t->op, text, sizeof(text));
+		if (self == H_DRIVER)
+			fprintf(out, ", op %u: %s\n", t->index, text);
+		else
+			fprintf(out, ", T%u op %u: %s\n", self, t->index, text);
 	} else if (h.teardown) {
-		fprintf(out, ", teardown after op %u\n", h.nr_ops ? h.nr_ops - 1 : 0);
+		fprintf(out, ", teardown after op %u\n", h_program.nr_ops ? h_program.nr_ops - 1 : 0);
+	} else if (self == H_DRIVER && current && !(current->flags & PF_DRIVER)) {
+		fprintf(out, ", in %s on vCPU %u\n", current->comm, current->cpu);
 	} else {
 		fputc('\n', out);
 	}
+	if (h.tasks_mode)
+		tasks_report_context(out, self);
 }
 
 #if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
@@ -69,16 +93,20 @@ static void sanitizer_death(void)
 
 void h_note(const char *fmt, ...)
 {
+	struct h_task *t;
 	va_list ap;
 	int n;
 
-	if (!ops_config.trace || h.note_len >= sizeof(h.note) - 1)
+	if (!ops_config.trace)
+		return;
+	t = &h.task[h_self()];
+	if (t->note_len >= sizeof(t->note) - 1)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(h.note + h.note_len, sizeof(h.note) - h.note_len, fmt, ap);
+	n = vsnprintf(t->note + t->note_len, sizeof(t->note) - t->note_len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		h.note_len = min(h.note_len + (size_t)n, sizeof(h.note) - 1);
+		t->note_len = min(t->note_len + (size_t)n, sizeof(t->note) - 1);
 }
 
 static unsigned int decide(void *data, enum sim_choice what, unsigned int nr)
@@ -90,7 +118,7 @@ static unsigned int decide(void *data, enum sim_choice what, unsigned int nr)
 	return 0;
 }
 
-static const struct sim_decider decider = { decide, NULL };
+static const struct sim_decider inline_decider = { decide, NULL };
 
 /* --------------------------------------------------------------- trace */
 
@@ -137,7 +165,8 @@ static void trace_op(unsigned int index, const struct op *op, const struct trace
 
 	op_format(op, text, sizeof(text));
 	vcpu_get_stats(&env);
-	fprintf(out, "%4u  %-44s vCPU %u:%s", index, text, smp_processor_id(), h.note);
+	fprintf(out, "%4u  %-44s vCPU %u:%s", index, text, smp_processor_id(),
+		h.task[H_DRIVER].note);
 	if (env.works_run != t0->env.works_run)
 		fprintf(out, " works+%lu", env.works_run - t0->env.works_run);
 	if (env.callbacks_run != t0->env.callbacks_run)
@@ -185,7 +214,7 @@ int ops_init_from_env(const char *target)
 	return 0;
 }
 
-static void model_start(void)
+void h_model_start(const struct sim_decider *decider, bool tasks_mode)
 {
 	struct vcpu_config cfg;
 	struct model_config mcfg;
@@ -195,9 +224,10 @@ static void model_start(void)
 	cfg.nr_nodes = ops_config.nr_nodes;
 	for (unsigned int cpu = 0; cpu < cfg.nr_cpus; cpu++)
 		cfg.cpu_to_node[cpu] = (unsigned char)(cpu * cfg.nr_nodes / cfg.nr_cpus);
-	cfg.mode = VCPU_MODE_INLINE;
+	cfg.mode = tasks_mode ? VCPU_MODE_TASKS : VCPU_MODE_INLINE;
 	cfg.panic_on_report = true;
-	cfg.decider = &decider;
+	cfg.decider = decider ? decider : &inline_decider;
+	h.tasks_mode = tasks_mode;
 	if (vcpu_env_init(&cfg))
 		vcpu_panic("harness cannot start", "vcpu_env_init", "the environment refused "
 			   "%u vCPUs, %u nodes", cfg.nr_cpus, cfg.nr_nodes);
@@ -211,7 +241,7 @@ static void model_start(void)
 		sim_set_trace(ops_config.trace);
 }
 
-static void model_stop(void)
+void h_model_stop(void)
 {
 	h.teardown = true;
 	ops_teardown();
@@ -223,33 +253,45 @@ static void model_stop(void)
 	h.teardown = false;
 }
 
+void h_run_op(unsigned int i)
+{
+	const struct op *op = &h_program.op[i];
+	unsigned int self = h_self();
+	struct h_task *t = &h.task[self];
+	struct trace_snap t0;
+
+	t->op = op;
+	t->index = i;
+	t->note[0] = '\0';
+	t->note_len = 0;
+	h.nr_ops++;
+	shadow_op_begin(self, i);
+	if (ops_config.trace && !h.tasks_mode)
+		trace_snap(&t0);
+	if (ops_config.trace && h.tasks_mode)
+		tasks_trace_op(self, true);
+	ops_exec(op);
+	shadow_op_end(self);
+	shadow_after_op();
+	if (ops_config.trace && !h.tasks_mode)
+		trace_op(i, op, &t0);
+	if (ops_config.trace && h.tasks_mode)
+		tasks_trace_op(self, false);
+	t->op = NULL;
+}
+
 void ops_run(const uint8_t *data, size_t size)
 {
-	struct trace_snap t0;
-	struct input in;
-	struct op op;
+	unsigned int i;
 
 	memset(&h, 0, sizeof(h));
-	shadow_reset(0);
-	model_start();
-	input_init(&in, data, size);
-	while (h.nr_ops < OPS_MAX && input_next_op(&in, &op)) {
-		if (!op_assigned(op.code))
-			continue;	/* a free slot: a no-op, not counted */
-		h.index = h.nr_ops++;
-		h.op = &op;
-		h.note[0] = '\0';
-		h.note_len = 0;
-		shadow_set_op(h.index);
-		if (ops_config.trace)
-			trace_snap(&t0);
-		ops_exec(&op);
-		shadow_after_op();
-		if (ops_config.trace)
-			trace_op(h.index, &op, &t0);
-		h.op = NULL;
-	}
+	shadow_reset();
+	input_decode_program(data, size, &h_program);
+	h.prog = &h_program;
+	h_model_start(NULL, false);
+	for (i = 0; i < h_program.nr_ops; i++)
+		h_run_op(i);
 	if (ops_config.trace)
 		fprintf(ops_config.trace, "      teardown\n");
-	model_stop();
+	h_model_stop();
 }

@@ -5,38 +5,42 @@
  *
  * A structure check (allocator/check.c) sees whether the model's data is
  * consistent; a bug that keeps it consistent but breaks a promise is caught
- * only here.  The promises:
+ * only here.  Every promise is stated per object and per reader, so that it
+ * holds however the tasks of fuzz_sched interleave ("before" and "after"
+ * are the shadow's event sequence: each op's start and end, in order):
  *
- *  1. barrier: when kvfree_rcu_barrier_on_cache(s) returns, no object of s
- *     that was rcu-pending when it was called is still pending; when
- *     kvfree_rcu_barrier() returns, no object of any cache is.  "Pending"
- *     is the model's own per-cache count (model_cache_rcu_pending_quiet():
- *     from kvfree_call_rcu() to the object's free hooks), since only the
- *     model knows when its callbacks ran.  In inline mode nothing can
- *     kfree_rcu() during a barrier, so "still pending" means "pending at
- *     the call and not waited for".
- *  2. grace period: an object given to kfree_rcu() is not handed out again
- *     before a grace period that started after the kfree_rcu() completed
- *     (get_state_synchronize_rcu() at the call, polled at the reuse).
- *  3. readers: while a reader that began before an object's kfree_rcu() is
- *     inside its section, the object keeps its contents and is not
- *     poisoned (deref reads it); an object of a SLAB_TYPESAFE_BY_RCU cache
- *     freed while such a reader is inside stays accessible memory, and the
- *     allocator writes nothing into it (its free pointer is outside the
- *     object): it holds what its last user wrote.
+ *  1. barrier: when kvfree_rcu_barrier_on_cache(s) returns, every object of
+ *     s whose kfree_rcu() *returned* before the barrier *started* has been
+ *     given back by the kfree_rcu machinery (the model's rcu free hook,
+ *     check.h); kvfree_rcu_barrier() the same for every cache, and
+ *     kmem_cache_destroy(s), which runs the barrier, for s.  An object
+ *     queued while the barrier runs is not covered.
+ *  2. grace period: an object given to kfree_rcu() is neither given back
+ *     for its free hooks nor handed out again before a grace period that
+ *     started after the kfree_rcu() began (get_state_synchronize_rcu() at
+ *     the start of the call, polled then).
+ *  3. readers: while a reader that began before an object's kfree_rcu()
+ *     is inside its section, the object keeps its contents and is not
+ *     poisoned (deref by that reader's task reads it); an object of a
+ *     SLAB_TYPESAFE_BY_RCU cache freed while such a reader is inside stays
+ *     accessible memory, and the allocator writes nothing into it (its free
+ *     pointer is outside the object): it holds what its last user wrote.
  *  4. allocation: an object is never handed to two users at once, and a
  *     live object keeps the canaries written at allocation (head and tail).
- *  5. structure: kmem_cache_validate(s, 1) holds after every op (level 2,
- *     the full walk, in builds with SHEAF_DEBUG_LEVEL >= 2).
+ *  5. structure: kmem_cache_validate(s, 1) holds after every op for every
+ *     cache no context is inside (level 2, the full walk, in builds with
+ *     SHEAF_DEBUG_LEVEL >= 2).
  * "Objects remaining" at destroy is the model's own report; ops.c makes
  * sure a program's destroy frees everything first, so that report always
  * means a model bug, and checks the slab-error count of destroy_leak.
  *
- * Objects live in per-cache handle slots (cN.oM).  A slot is empty, live,
- * or gone (freed; it still names the address, for deref).  An object that
- * matters after it is gone gets a record: every kfree_rcu() until the
- * grace period it waits for completes, and every free of a TYPESAFE
- * object while a reader is inside, until that reader leaves.
+ * Objects live in per-cache handle slots (cN.oM).  A slot is empty,
+ * reserved (an allocation in progress), live, or gone (freed; it still
+ * names the address, for deref).  An object that matters after it is gone
+ * gets a record: every kfree_rcu() until the machinery gave it back and its
+ * grace period and the readers it must outlast are over, and every free of
+ * a TYPESAFE object while a reader is inside, until the readers that began
+ * before it left.
  */
 #include <stdint.h>
 
@@ -60,22 +64,33 @@
 #define SHADOW_CHECK_LEVEL	1
 #endif
 
-enum slot_state { SLOT_EMPTY, SLOT_LIVE, SLOT_GONE };
+enum slot_state { SLOT_EMPTY, SLOT_RESERVED, SLOT_LIVE, SLOT_GONE };
 
 struct slot {
 	struct h_object *p;
 	unsigned long canary;
-	unsigned int gone_op;		/* op index of the free (SLOT_GONE) */
+	unsigned long gone_seq;		/* when it was freed (SLOT_GONE) */
 	unsigned char state;
 };
 
 struct record {
 	struct h_object *p;
 	unsigned long canary;		/* at the time it was freed */
-	unsigned long cookie;		/* KFREE_RCU: get_state_synchronize_rcu() */
-	unsigned int op;		/* op index of the free */
-	unsigned char c;
+	unsigned long cookie;		/* KFREE_RCU: get_state_synchronize_rcu() at the call */
+	unsigned long seq;		/* the start of the freeing op */
+	unsigned long seq_ret;		/* KFREE_RCU: when the call returned; 0: not yet */
+	unsigned int op;		/* its op index, for reports */
+	unsigned char c, slot;
 	unsigned char how;		/* enum shadow_free_how */
+	bool in_use;
+	bool given_back;		/* KFREE_RCU: the model's rcu free hook saw it */
+	unsigned char path;		/* enum model_rcu_path, once given back */
+};
+
+struct reader {
+	unsigned int nesting;		/* rcu_read_lock() depth */
+	unsigned long seq;		/* when the outermost rcu_read_lock() ran */
+	unsigned int op;		/* its op index */
 };
 
 static struct {
@@ -83,30 +98,43 @@ static struct {
 		struct kmem_cache *s;
 		unsigned int size;
 		bool typesafe;
-		long pending_at_barrier;
 		struct slot slot[H_OBJS];
 	} cache[H_CACHES];
+	struct shadow_task {
+		struct reader reader;
+		unsigned long op_seq;	/* the start of its op in progress */
+		unsigned int op;	/* its index */
+		unsigned long barrier_seq;
+		unsigned int barrier_op;
+	} task[SHADOW_TASKS];
+	unsigned long seq;		/* the event sequence */
+	unsigned int rec_hi;		/* records in use are below this */
 	unsigned int nr_rec;
 	unsigned long untracked;	/* frees not recorded: the table was full */
-	unsigned int nesting;		/* the program's rcu_read_lock() depth */
-	unsigned int reader_op;		/* op index of the outermost rcu_read_lock() */
-	unsigned int op;		/* op index being run */
-	unsigned long seq;		/* allocations, for the canaries */
+	unsigned long allocs;		/* for the canaries */
 	struct record rec[MAX_RECORDS];	/* last: shadow_reset() stops before it */
 } sh;
 
 BUILD_BUG_ON(sizeof(struct h_object) > H_OBJECT_MIN_SIZE);
 
-void shadow_reset(unsigned int op_index)
+static void rcu_free_hook(const void *obj, enum model_rcu_path path);
+
+void shadow_reset(void)
 {
-	/* not the record table: nr_rec = 0 empties it without a 40 KB memset */
+	/* not the record table: rec_hi = 0 empties it without a 40 KB memset */
 	memset(&sh, 0, offsetof(typeof(sh), rec));
-	sh.op = op_index;
+	model_set_rcu_free_hook(rcu_free_hook);
 }
 
-void shadow_set_op(unsigned int index)
+void shadow_op_begin(unsigned int t, unsigned int index)
 {
-	sh.op = index;
+	sh.task[t].op_seq = ++sh.seq;
+	sh.task[t].op = index;
+}
+
+void shadow_op_end(unsigned int t)
+{
+	++sh.seq;
 }
 
 void shadow_cache_set(unsigned int c, struct kmem_cache *s, unsigned int size, bool typesafe)
@@ -119,7 +147,7 @@ void shadow_cache_set(unsigned int c, struct kmem_cache *s, unsigned int size, b
 
 static unsigned long make_canary(const void *p)
 {
-	return 0x5afec0de00000001ul ^ (++sh.seq * 0x9e3779b97f4a7c15ul) ^ (uintptr_t)p;
+	return 0x5afec0de00000001ul ^ (++sh.allocs * 0x9e3779b97f4a7c15ul) ^ (uintptr_t)p;
 }
 
 static unsigned long *tail_of(unsigned int c, struct h_object *p)
@@ -139,25 +167,156 @@ static const void *poisoned(const void *p, size_t size)
 #endif
 }
 
-/* A reader inside now began before op @op. */
-static bool protected_since(unsigned int op)
+/* ------------------------------------------------------------ readers */
+
+/* Task @t's reader is inside and began before the event @seq. */
+static bool reader_protects(unsigned int t, unsigned long seq)
 {
-	return sh.nesting && sh.reader_op < op;
+	const struct reader *r = &sh.task[t].reader;
+
+	return r->nesting && r->seq < seq;
+}
+
+/* Some task's reader is inside and began before @seq. */
+static bool any_reader_protects(unsigned long seq)
+{
+	unsigned int t;
+
+	for (t = 0; t < SHADOW_TASKS; t++)
+		if (reader_protects(t, seq))
+			return true;
+	return false;
+}
+
+static bool any_reader(void)
+{
+	unsigned int t;
+
+	for (t = 0; t < SHADOW_TASKS; t++)
+		if (sh.task[t].reader.nesting)
+			return true;
+	return false;
+}
+
+void shadow_reader_lock(unsigned int t)
+{
+	struct reader *r = &sh.task[t].reader;
+
+	if (r->nesting++ == 0) {
+		r->seq = sh.task[t].op_seq;
+		r->op = sh.task[t].op;
+	}
+}
+
+static void drop_record(unsigned int i);
+
+void shadow_reader_unlock(unsigned int t)
+{
+	struct reader *r = &sh.task[t].reader;
+	unsigned int i;
+
+	if (!r->nesting || --r->nesting)
+		return;
+	/* TYPESAFE records matter only to the readers that began before them. */
+	for (i = 0; i < sh.rec_hi; i++)
+		if (sh.rec[i].in_use && sh.rec[i].how == SHADOW_FREE &&
+		    !any_reader_protects(sh.rec[i].seq))
+			drop_record(i);
+}
+
+unsigned int shadow_reader_nesting(unsigned int t)
+{
+	return sh.task[t].reader.nesting;
+}
+
+/* ------------------------------------------------------------ records */
+
+static struct record *new_record(void)
+{
+	unsigned int i;
+
+	if (sh.nr_rec == MAX_RECORDS) {
+		sh.untracked++;
+		return NULL;
+	}
+	for (i = 0; i < sh.rec_hi && sh.rec[i].in_use; i++)
+		;
+	if (i == sh.rec_hi)
+		sh.rec_hi++;
+	sh.nr_rec++;
+	memset(&sh.rec[i], 0, sizeof(sh.rec[i]));
+	sh.rec[i].in_use = true;
+	return &sh.rec[i];
+}
+
+static void drop_record(unsigned int i)
+{
+	sh.rec[i].in_use = false;
+	sh.nr_rec--;
+	while (sh.rec_hi && !sh.rec[sh.rec_hi - 1].in_use)
+		sh.rec_hi--;
+}
+
+/* A KFREE_RCU record whose object the machinery has not given back. */
+static struct record *pending_record_of(const void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < sh.rec_hi; i++) {
+		struct record *r = &sh.rec[i];
+
+		if (r->in_use && r->p == p && r->how == SHADOW_KFREE_RCU && !r->given_back)
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * The model gives back an object of the kfree_rcu machinery, right before
+ * its free hooks: the grace period it waited for must be over (promise 2).
+ * Called from RCU callbacks and workers too; it only reads the shadow.
+ */
+static void rcu_free_hook(const void *obj, enum model_rcu_path path)
+{
+	struct record *r = pending_record_of(obj);
+
+	if (!r)
+		return;
+	r->given_back = true;
+	r->path = (unsigned char)path;
+	if (!poll_state_synchronize_rcu(r->cookie))
+		vcpu_report(VCPU_REPORT_BUG,
+			    "RCU contract: kfree_rcu() object freed before a grace period",
+			    model_rcu_path_name(path),
+			    "c%u.o%u = %p was given to kfree_rcu() at op %u; no grace period has "
+			    "completed since, yet the %s path runs its free hooks now%s", r->c,
+			    r->slot, (void *)r->p, r->op, model_rcu_path_name(path),
+			    any_reader_protects(r->seq) ?
+			    ", while a reader that began before the kfree_rcu() is inside" : "");
 }
 
 /* ------------------------------------------------------------ objects */
 
-int shadow_free_slot(unsigned int c)
+int shadow_reserve_slot(unsigned int c)
 {
 	int i, gone = -1;
 
 	for (i = 0; i < H_OBJS; i++) {
 		if (sh.cache[c].slot[i].state == SLOT_EMPTY)
-			return i;
+			break;
 		if (sh.cache[c].slot[i].state == SLOT_GONE && gone < 0)
 			gone = i;
 	}
-	return gone;
+	if (i == H_OBJS)
+		i = gone;
+	if (i >= 0)
+		sh.cache[c].slot[i].state = SLOT_RESERVED;
+	return i;
+}
+
+void shadow_unreserve(unsigned int c, unsigned int slot)
+{
+	sh.cache[c].slot[slot].state = SLOT_EMPTY;
 }
 
 unsigned int shadow_free_slots(unsigned int c)
@@ -165,13 +324,17 @@ unsigned int shadow_free_slots(unsigned int c)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < H_OBJS; i++)
-		n += sh.cache[c].slot[i].state != SLOT_LIVE;
+		n += sh.cache[c].slot[i].state == SLOT_EMPTY || sh.cache[c].slot[i].state == SLOT_GONE;
 	return n;
 }
 
 unsigned int shadow_live_count(unsigned int c)
 {
-	return H_OBJS - shadow_free_slots(c);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < H_OBJS; i++)
+		n += sh.cache[c].slot[i].state == SLOT_LIVE;
+	return n;
 }
 
 void *shadow_live(unsigned int c, unsigned int slot)
@@ -179,11 +342,6 @@ void *shadow_live(unsigned int c, unsigned int slot)
 	struct slot *sl = &sh.cache[c].slot[slot];
 
 	return sh.cache[c].s && sl->state == SLOT_LIVE ? sl->p : NULL;
-}
-
-static void drop_record(unsigned int i)
-{
-	sh.rec[i] = sh.rec[--sh.nr_rec];
 }
 
 /*
@@ -207,19 +365,19 @@ static void check_handout(unsigned int c, struct h_object *p, const char *func)
 					    c, i, j);
 		}
 	}
-	for (i = 0; i < sh.nr_rec; i++) {
+	for (i = 0; i < sh.rec_hi; i++) {
 		struct record *r = &sh.rec[i];
 
-		if (r->p != p || r->how != SHADOW_KFREE_RCU)
+		if (!r->in_use || r->p != p || r->how != SHADOW_KFREE_RCU)
 			continue;
 		if (!poll_state_synchronize_rcu(r->cookie))
 			vcpu_report(VCPU_REPORT_BUG,
 				    "RCU contract: kfree_rcu() object reused before a grace period",
-				    func, "%p (c%u) was given to kfree_rcu() at op %u; no grace period "
-				    "has completed since, yet it is handed out again%s", p, r->c, r->op,
-				    protected_since(r->op) ?
+				    func, "%p (c%u.o%u) was given to kfree_rcu() at op %u; no grace "
+				    "period has completed since, yet it is handed out again%s", p, r->c,
+				    r->slot, r->op, any_reader_protects(r->seq) ?
 				    ", while a reader that began before the kfree_rcu() is inside" : "");
-		drop_record(i--);
+		drop_record(i);
 	}
 }
 
@@ -233,7 +391,7 @@ void shadow_alloc(unsigned int c, unsigned int slot, void *obj, const char *func
 	bad = poisoned(p, sh.cache[c].size);
 	if (bad)
 		vcpu_report(VCPU_REPORT_BUG, "allocator contract: object handed out poisoned", func,
-			    "%p (c%u, %u bytes) is poisoned at offset %td", (void *)p, c,
+			    "%p (c%u.o%u, %u bytes) is poisoned at offset %td", (void *)p, c, slot,
 			    sh.cache[c].size, (const char *)bad - (const char *)p);
 	sl->p = p;
 	sl->canary = make_canary(p);
@@ -259,81 +417,55 @@ void shadow_check_live(unsigned int c, unsigned int slot, const char *func)
 			    ~sl->canary);
 }
 
-static void add_record(unsigned int c, const struct slot *sl, enum shadow_free_how how,
-		       unsigned long cookie)
-{
-	struct record *r;
-
-	if (sh.nr_rec == MAX_RECORDS) {
-		sh.untracked++;
-		return;
-	}
-	r = &sh.rec[sh.nr_rec++];
-	r->p = sl->p;
-	r->canary = sl->canary;
-	r->cookie = cookie;
-	r->op = sh.op;
-	r->c = (unsigned char)c;
-	r->how = (unsigned char)how;
-}
-
 /*
- * Called right before the model's free: the cookie of kfree_rcu() must be
- * the grace-period state at the call.
+ * Called right before the model's free: the cookie of kfree_rcu() is the
+ * grace-period state at the start of the call.
  */
-void shadow_freed(unsigned int c, unsigned int slot, enum shadow_free_how how)
+int shadow_freed(unsigned int t, unsigned int c, unsigned int slot, enum shadow_free_how how)
 {
 	struct slot *sl = &sh.cache[c].slot[slot];
+	struct record *r = NULL;
 
-	if (how == SHADOW_KFREE_RCU)
-		add_record(c, sl, how, get_state_synchronize_rcu());
-	else if (sh.cache[c].typesafe && sh.nesting)
-		add_record(c, sl, how, 0);
+	if (how == SHADOW_KFREE_RCU || (sh.cache[c].typesafe && any_reader()))
+		r = new_record();
+	if (r) {
+		r->p = sl->p;
+		r->canary = sl->canary;
+		r->cookie = how == SHADOW_KFREE_RCU ? get_state_synchronize_rcu() : 0;
+		r->seq = sh.task[t].op_seq;
+		r->op = sh.task[t].op;
+		r->c = (unsigned char)c;
+		r->slot = (unsigned char)slot;
+		r->how = (unsigned char)how;
+	}
 	sl->state = SLOT_GONE;
-	sl->gone_op = sh.op;
+	sl->gone_seq = sh.task[t].op_seq;
+	return r && how == SHADOW_KFREE_RCU ? (int)(r - sh.rec) : -1;
+}
+
+void shadow_kfree_rcu_returned(int rec)
+{
+	if (rec >= 0)
+		sh.rec[rec].seq_ret = ++sh.seq;
 }
 
 void shadow_cache_gone(unsigned int c)
 {
 	unsigned int i;
 
-	for (i = 0; i < sh.nr_rec; i++)
-		if (sh.rec[i].c == c)
-			drop_record(i--);
+	for (i = 0; i < sh.rec_hi; i++)
+		if (sh.rec[i].in_use && sh.rec[i].c == c)
+			drop_record(i);
 	shadow_cache_set(c, NULL, 0, false);
 }
 
-/* ------------------------------------------------------------ readers */
-
-void shadow_reader_lock(void)
-{
-	if (sh.nesting++ == 0)
-		sh.reader_op = sh.op;
-}
-
-void shadow_reader_unlock(void)
+/* The record of the free of @p that started at @seq. */
+static struct record *find_record(struct h_object *p, unsigned long seq)
 {
 	unsigned int i;
 
-	if (!sh.nesting || --sh.nesting)
-		return;
-	/* TYPESAFE records matter only to the reader that just left. */
-	for (i = 0; i < sh.nr_rec; i++)
-		if (sh.rec[i].how == SHADOW_FREE)
-			drop_record(i--);
-}
-
-unsigned int shadow_reader_nesting(void)
-{
-	return sh.nesting;
-}
-
-static struct record *find_record(struct h_object *p, unsigned int op)
-{
-	unsigned int i;
-
-	for (i = 0; i < sh.nr_rec; i++)
-		if (sh.rec[i].p == p && sh.rec[i].op == op)
+	for (i = 0; i < sh.rec_hi; i++)
+		if (sh.rec[i].in_use && sh.rec[i].p == p && sh.rec[i].seq == seq)
 			return &sh.rec[i];
 	return NULL;
 }
@@ -351,28 +483,29 @@ static unsigned long typesafe_contents(const struct record *r)
 		for (j = 0; j < H_OBJS; j++)
 			if (sh.cache[i].slot[j].state == SLOT_LIVE && sh.cache[i].slot[j].p == r->p)
 				return sh.cache[i].slot[j].canary;
-	for (i = 0; i < sh.nr_rec; i++)
-		if (sh.rec[i].p == r->p && sh.rec[i].op > newest->op)
+	for (i = 0; i < sh.rec_hi; i++)
+		if (sh.rec[i].in_use && sh.rec[i].p == r->p && sh.rec[i].seq > newest->seq)
 			newest = &sh.rec[i];
 	return newest->canary;
 }
 
-const char *shadow_deref(unsigned int c, unsigned int slot)
+const char *shadow_deref(unsigned int t, unsigned int c, unsigned int slot)
 {
 	struct slot *sl = &sh.cache[c].slot[slot];
+	const struct reader *rd = &sh.task[t].reader;
 	unsigned long expect;
 	struct record *r;
 	const void *bad;
 
-	if (!sh.cache[c].s || sl->state == SLOT_EMPTY)
+	if (!sh.cache[c].s || sl->state == SLOT_EMPTY || sl->state == SLOT_RESERVED)
 		return "no object: skipped";
 	if (sl->state == SLOT_LIVE) {
 		shadow_check_live(c, slot, "deref");
 		return "live: canaries intact";
 	}
-	r = find_record(sl->p, sl->gone_op);
-	if (!r || !protected_since(r->op))
-		return "freed, no reader protects it: skipped";
+	r = find_record(sl->p, sl->gone_seq);
+	if (!r || !reader_protects(t, r->seq))
+		return "freed, no reader of this task protects it: skipped";
 	bad = poisoned(r->p, sh.cache[c].size);
 	if (r->how == SHADOW_KFREE_RCU) {
 		if (bad)
@@ -380,14 +513,14 @@ const char *shadow_deref(unsigned int c, unsigned int slot)
 				    "RCU reader contract: kfree_rcu() object poisoned inside a reader",
 				    "deref", "c%u.o%u = %p was given to kfree_rcu() at op %u, after the "
 				    "reader began (op %u), and is poisoned at offset %td already", c,
-				    slot, (void *)r->p, r->op, sh.reader_op,
+				    slot, (void *)r->p, r->op, rd->op,
 				    (const char *)bad - (const char *)r->p);
 		if (READ_ONCE(r->p->canary) != r->canary)
 			vcpu_report(VCPU_REPORT_BUG,
 				    "RCU reader contract: kfree_rcu() object reused inside a reader",
 				    "deref", "c%u.o%u = %p was given to kfree_rcu() at op %u, after the "
 				    "reader began (op %u); its canary is %#lx, expected %#lx", c, slot,
-				    (void *)r->p, r->op, sh.reader_op, r->p->canary, r->canary);
+				    (void *)r->p, r->op, rd->op, r->p->canary, r->canary);
 		return "rcu-pending under a reader: canary intact";
 	}
 	if (bad)
@@ -395,7 +528,7 @@ const char *shadow_deref(unsigned int c, unsigned int slot)
 			    "SLAB_TYPESAFE_BY_RCU contract: freed object inaccessible inside a reader",
 			    "deref", "c%u.o%u = %p was freed at op %u, after the reader began (op %u); "
 			    "its memory is poisoned at offset %td", c, slot, (void *)r->p, r->op,
-			    sh.reader_op, (const char *)bad - (const char *)r->p);
+			    rd->op, (const char *)bad - (const char *)r->p);
 	expect = typesafe_contents(r);
 	if (READ_ONCE(r->p->canary) != expect)
 		vcpu_report(VCPU_REPORT_BUG,
@@ -409,44 +542,47 @@ const char *shadow_deref(unsigned int c, unsigned int slot)
 
 /* ----------------------------------------------------------- barriers */
 
-static long pending_of(unsigned int c)
+void shadow_barrier_begin(unsigned int t, int c)
 {
-	long pending;
-
-	if (!sh.cache[c].s || model_cache_rcu_pending_quiet(sh.cache[c].s, &pending))
-		return -1;
-	return pending;
+	sh.task[t].barrier_seq = sh.task[t].op_seq;
+	sh.task[t].barrier_op = sh.task[t].op;
 }
 
-void shadow_barrier_begin(int c)
+void shadow_barrier_end(unsigned int t, int c, const char *func)
 {
-	unsigned int i;
+	unsigned long begin = sh.task[t].barrier_seq;
+	unsigned int i, late = 0;
+	const struct record *first = NULL;
 
-	for (i = 0; i < H_CACHES; i++)
-		if (c < 0 || (unsigned int)c == i)
-			sh.cache[i].pending_at_barrier = pending_of(i);
-}
+	for (i = 0; i < sh.rec_hi; i++) {
+		const struct record *r = &sh.rec[i];
 
-void shadow_barrier_end(int c)
-{
-	unsigned int i;
-
-	for (i = 0; i < H_CACHES; i++) {
-		long after;
-
-		if (c >= 0 && (unsigned int)c != i)
+		if (!r->in_use || r->how != SHADOW_KFREE_RCU || r->given_back)
 			continue;
-		after = pending_of(i);
-		if (after <= 0)
+		if ((c >= 0 && r->c != (unsigned int)c) || !r->seq_ret || r->seq_ret >= begin)
 			continue;
-		vcpu_report(VCPU_REPORT_BUG,
-			    c < 0 ? "barrier contract: object pending after kvfree_rcu_barrier()" :
-				    "barrier contract: object pending after kvfree_rcu_barrier_on_cache()",
-			    c < 0 ? "kvfree_rcu_barrier" : "kvfree_rcu_barrier_on_cache",
-			    "cache c%u (%s): %ld object(s) rcu-pending when the barrier was called, "
-			    "%ld still pending after it returned", i, kmem_cache_name(sh.cache[i].s),
-			    sh.cache[i].pending_at_barrier, after);
+		if (!first)
+			first = r;
+		late++;
 	}
+	if (!first)
+		return;
+	if (!strcmp(func, "kmem_cache_destroy")) {
+		vcpu_report(VCPU_REPORT_BUG,
+			    "destroy contract: kfree_rcu() object pending after kmem_cache_destroy()",
+			    func, "c%u.o%u = %p was given to kfree_rcu() at op %u, which returned "
+			    "before the destroy began (op %u); the kfree_rcu machinery still holds it "
+			    "(%u such object(s) of c%u)", first->c, first->slot, (void *)first->p,
+			    first->op, sh.task[t].barrier_op, late, first->c);
+		return;
+	}
+	vcpu_report(VCPU_REPORT_BUG,
+		    c < 0 ? "barrier contract: object pending after kvfree_rcu_barrier()" :
+			    "barrier contract: object pending after kvfree_rcu_barrier_on_cache()",
+		    func, "c%u.o%u = %p (%s) was given to kfree_rcu() at op %u, which returned before "
+		    "the barrier began (op %u); the kfree_rcu machinery still holds it when the "
+		    "barrier returns (%u such object(s))", first->c, first->slot, (void *)first->p,
+		    kmem_cache_name(sh.cache[first->c].s), first->op, sh.task[t].barrier_op, late);
 }
 
 /* ------------------------------------------------------------ each op */
@@ -458,18 +594,21 @@ void shadow_after_op(void)
 	for (i = 0; i < H_CACHES; i++) {
 		if (!sh.cache[i].s)
 			continue;
-		/* -EBUSY: a blocked work item is inside the cache; nothing to check. */
+		/* -EBUSY: a context is inside the cache; nothing to check. */
 		if (kmem_cache_validate(sh.cache[i].s, SHADOW_CHECK_LEVEL) == -EUCLEAN)
 			vcpu_report(VCPU_REPORT_BUG, "slab structure check failed", "kmem_cache_validate",
 				    "cache c%u (%s): see the kmem_cache_validate line above", i,
 				    kmem_cache_name(sh.cache[i].s));
 	}
-	/* A kfree_rcu() record is done once its grace period completed. */
-	for (i = 0; i < sh.nr_rec; i++) {
+	/*
+	 * A kfree_rcu() record is done once the machinery gave the object back,
+	 * its grace period completed and no reader it must outlast is inside.
+	 */
+	for (i = 0; i < sh.rec_hi; i++) {
 		struct record *r = &sh.rec[i];
 
-		if (r->how == SHADOW_KFREE_RCU && !protected_since(r->op) &&
-		    poll_state_synchronize_rcu(r->cookie))
-			drop_record(i--);
+		if (r->in_use && r->how == SHADOW_KFREE_RCU && r->given_back && r->seq_ret &&
+		    !any_reader_protects(r->seq) && poll_state_synchronize_rcu(r->cookie))
+			drop_record(i);
 	}
 }

@@ -5,6 +5,11 @@
  * them.  ops.c calls it around each model call; it reports through
  * vcpu_report() (which aborts) and never touches the model's insides, only
  * slab.h and check.h.
+ *
+ * Several tasks may be inside ops at once (fuzz_sched): whatever is per
+ * task (its readers, the op it runs) is passed as a task index, 0 ..
+ * SHADOW_TASKS - 1.  Order between tasks is the shadow's own event
+ * sequence: each op's start and end, in the order they happen.
  */
 #ifndef SHEAF_HARNESS_SHADOW_H
 #define SHEAF_HARNESS_SHADOW_H
@@ -15,6 +20,8 @@
 #include "kernel/rcupdate.h"
 
 struct kmem_cache;
+
+#define SHADOW_TASKS	5	/* fuzz_sched's four tasks and the driver */
 
 /* What a program's object is made of: a canary, then its rcu_head. */
 struct h_object {
@@ -28,39 +35,52 @@ enum shadow_free_how {
 	SHADOW_KFREE_RCU,	/* kfree_rcu(), either form */
 };
 
-/* Forgets everything: the start of each input. */
-void shadow_reset(unsigned int op_index_base);
-/* The index of the op being run, for the records and the reader rule. */
-void shadow_set_op(unsigned int index);
+/* Forgets everything: the start of each input.  Installs the model's rcu free hook. */
+void shadow_reset(void);
+/* Task @t starts op number @index (a global index, for reports), or ends it. */
+void shadow_op_begin(unsigned int t, unsigned int index);
+void shadow_op_end(unsigned int t);
 
 /* Cache handle @c now names @s (create), or nothing (destroy). */
 void shadow_cache_set(unsigned int c, struct kmem_cache *s, unsigned int size, bool typesafe);
 
 /* Objects. */
-int shadow_free_slot(unsigned int c);		/* a handle for a new object, or -1 */
-unsigned int shadow_free_slots(unsigned int c);	/* how many such handles */
+/* Takes a handle for a new object (marked reserved until shadow_alloc()), or -1. */
+int shadow_reserve_slot(unsigned int c);
+void shadow_unreserve(unsigned int c, unsigned int slot);
+unsigned int shadow_free_slots(unsigned int c);	/* how many handles could be reserved */
 void shadow_alloc(unsigned int c, unsigned int slot, void *p, const char *func);
 void *shadow_live(unsigned int c, unsigned int slot);	/* NULL unless live */
 unsigned int shadow_live_count(unsigned int c);
 /* Checks the canary of a live object about to be freed. */
 void shadow_check_live(unsigned int c, unsigned int slot, const char *func);
-void shadow_freed(unsigned int c, unsigned int slot, enum shadow_free_how how);
+/*
+ * Task @t is about to free live object cN.oM.  For kfree_rcu() it returns
+ * a record id to pass to shadow_kfree_rcu_returned() once the call
+ * returned; otherwise -1.
+ */
+int shadow_freed(unsigned int t, unsigned int c, unsigned int slot, enum shadow_free_how how);
+void shadow_kfree_rcu_returned(int rec);
 /* Forgets the objects of @c (the cache was destroyed or leaked). */
 void shadow_cache_gone(unsigned int c);
 
-/* Readers: the program's rcu_read_lock() sections (one task: nesting). */
-void shadow_reader_lock(void);
-void shadow_reader_unlock(void);
-unsigned int shadow_reader_nesting(void);
+/* Readers: each task's rcu_read_lock() sections (nesting). */
+void shadow_reader_lock(unsigned int t);
+void shadow_reader_unlock(unsigned int t);
+unsigned int shadow_reader_nesting(unsigned int t);
 
-/* deref cN.oM: reads the object where the contract allows it. */
-const char *shadow_deref(unsigned int c, unsigned int slot);
+/* deref cN.oM by task @t: reads the object where the contract allows it. */
+const char *shadow_deref(unsigned int t, unsigned int c, unsigned int slot);
 
-/* Barriers: call _begin before the model call and _end after it. */
-void shadow_barrier_begin(int c);	/* -1: kvfree_rcu_barrier() */
-void shadow_barrier_end(int c);
+/*
+ * Barriers, and kmem_cache_destroy() (which contains one): call _begin
+ * before the model call and _end after it.  @c < 0: every cache
+ * (kvfree_rcu_barrier()).  @func names the call in the report.
+ */
+void shadow_barrier_begin(unsigned int t, int c);
+void shadow_barrier_end(unsigned int t, int c, const char *func);
 
-/* After each op: the structure check of every cache the program has. */
+/* After each op: the structure check of every cache no context is inside. */
 void shadow_after_op(void);
 
 #endif /* SHEAF_HARNESS_SHADOW_H */

@@ -337,3 +337,191 @@ out:
 	free(buf);
 	return ret;
 }
+
+/* ------------------------------------------------------------ programs */
+
+/* Appends @n bytes to a growing buffer. */
+static void put_bytes(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *b, size_t n)
+{
+	if (*len + n > *cap) {
+		*cap = *cap ? 2 * *cap + n : 256;
+		*buf = realloc(*buf, *cap);
+		if (!*buf)
+			abort();
+	}
+	memcpy(*buf + *len, b, n);
+	*len += n;
+}
+
+/* The schedule part of an assembly. */
+struct sched_asm {
+	long prev;		/* the last question given an answer, -1 */
+	unsigned int seed;
+	bool seed_out;		/* the seed bytes are written */
+};
+
+static void sched_emit_seed(struct sched_asm *sa, uint8_t **buf, size_t *len, size_t *cap)
+{
+	uint8_t seed[2] = { (uint8_t)sa->seed, (uint8_t)(sa->seed >> 8) };
+
+	if (sa->seed_out)
+		return;
+	put_bytes(buf, len, cap, seed, 2);
+	sa->seed_out = true;
+}
+
+/*
+ * One schedule line: "seed S" (before any decision), or "@N A": question N
+ * (counted from 0, increasing from line to line) gets answer byte A.
+ * Appends the entries: a gap of more than 255 quiet answers takes filler
+ * entries (255 quiet, then 0).
+ */
+static int parse_sched_line(const char *line, struct sched_asm *sa, uint8_t **buf, size_t *len,
+			    size_t *cap, char *err, size_t errsize)
+{
+	char *copy = strndup(line, strcspn(line, "#\r\n")), *tok, *save, *end;
+	unsigned long n;
+	unsigned int a;
+	int ret = 0;
+
+	if (!copy) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	tok = strtok_r(copy, " \t", &save);
+	if (!tok)
+		goto out;
+	ret = -1;
+	if (!strcmp(tok, "seed")) {
+		tok = strtok_r(NULL, " \t", &save);
+		if (sa->seed_out || !tok || !parse_uint(tok, &a) || a > 0xffff ||
+		    strtok_r(NULL, " \t", &save)) {
+			snprintf(err, errsize, "'seed S', S of 0..65535, comes once, before the decisions");
+			goto out;
+		}
+		sa->seed = a;
+		ret = 0;
+		goto out;
+	}
+	if (tok[0] != '@' || !isdigit((unsigned char)tok[1])) {
+		snprintf(err, errsize, "after 'sched' every line is 'seed S' or a decision '@N A' ('%s')",
+			 tok);
+		goto out;
+	}
+	errno = 0;
+	n = strtoul(tok + 1, &end, 10);
+	if (*end || errno || n > 100000000ul || (long)n <= sa->prev) {
+		snprintf(err, errsize, "'%s': decisions are numbered upwards from @0, one per line",
+			 tok);
+		goto out;
+	}
+	tok = strtok_r(NULL, " \t", &save);
+	if (!tok || !parse_uint(tok, &a) || a == 0 || a > 255 || strtok_r(NULL, " \t", &save)) {
+		snprintf(err, errsize, "a decision is '@N A' with an answer A of 1..255");
+		goto out;
+	}
+	sched_emit_seed(sa, buf, len, cap);
+	while ((long)n - sa->prev - 1 > 255) {
+		uint8_t filler[2] = { 255, 0 };
+
+		put_bytes(buf, len, cap, filler, 2);
+		sa->prev += 256;
+	}
+	{
+		uint8_t entry[2] = { (uint8_t)(n - (unsigned long)sa->prev - 1), (uint8_t)a };
+
+		put_bytes(buf, len, cap, entry, 2);
+	}
+	sa->prev = (long)n;
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+uint8_t *program_assemble(FILE *in, const char *name, size_t *size)
+{
+	char err[256], *line = NULL;
+	uint8_t bytes[16], *buf = NULL;
+	unsigned int lineno = 0, bad, nr_ops = 0;
+	size_t len = 0, cap = 0, line_cap = 0;
+	struct sched_asm sa = { .prev = -1 };
+	bool in_sched = false;
+	struct op op;
+
+	while (getline(&line, &line_cap, in) >= 0) {
+		int r;
+
+		lineno++;
+		if (in_sched) {
+			if (parse_sched_line(line, &sa, &buf, &len, &cap, err, sizeof(err)))
+				goto fail;
+			continue;
+		}
+		r = op_parse(line, &op, err, sizeof(err));
+		if (r < 0)
+			goto fail;
+		if (!r)
+			continue;
+		put_bytes(&buf, &len, &cap, bytes, input_encode_op(&op, bytes, &bad));
+		if (op.code == OP_sched)
+			in_sched = true;
+		else if (op_assigned(op.code) && ++nr_ops == OPS_MAX + 1)
+			fprintf(stderr, "%s:%u: warning: ops after the %dth are not run\n", name,
+				lineno, OPS_MAX);
+	}
+	free(line);
+	if (in_sched && sa.seed)
+		sched_emit_seed(&sa, &buf, &len, &cap);
+	/* exactly its size, so that an overread is caught */
+	buf = realloc(buf, len ? len : 1);
+	if (!buf)
+		abort();
+	*size = len;
+	return buf;
+
+fail:
+	fprintf(stderr, "%s:%u: %s\n", name, lineno, err);
+	free(line);
+	free(buf);
+	return NULL;
+}
+
+void program_disassemble(const uint8_t *data, size_t size, FILE *out)
+{
+	struct input in;
+	struct op op;
+	char text[128];
+	unsigned int n = 0, seed;
+	long q = -1;
+
+	input_init(&in, data, size);
+	while (input_next_op(&in, &op)) {
+		if (op_assigned(op.code) && op.code != OP_sched && n++ == OPS_MAX)
+			fprintf(out, "# ops from here on are not run (more than %d)\n", OPS_MAX);
+		op_format(&op, text, sizeof(text));
+		fprintf(out, "%s\n", text);
+		if (op.code == OP_sched)
+			break;
+	}
+	if (op.code != OP_sched || !input_remaining(&in)) {
+		if (in.pos != size)
+			fprintf(out, "# %zu trailing byte(s): a truncated op, dropped\n", size - in.pos);
+		return;
+	}
+	if (input_remaining(&in) >= 2)
+		seed = input_u16(&in);
+	else
+		seed = input_u8(&in);
+	if (seed)
+		fprintf(out, "seed %u\n", seed);
+	while (input_remaining(&in) >= 2) {
+		unsigned int gap = input_u8(&in), answer = input_u8(&in);
+
+		q += gap + 1;
+		if (answer)
+			fprintf(out, "@%ld %u\n", q, answer);
+	}
+	if (input_remaining(&in))
+		fprintf(out, "# 1 trailing byte: a truncated decision, dropped\n");
+}
