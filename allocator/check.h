@@ -99,6 +99,32 @@ long model_cache_rcu_pending(const struct kmem_cache *s);
 int model_cache_rcu_pending_quiet(struct kmem_cache *s, long *pending);
 
 /*
+ * The batched kvfree_rcu() path's counters (kvfree_rcu.c), over all vCPUs
+ * and caches, reset by slab_model_init(); relaxed reads.  Objects that took
+ * the sheaf path are counted per cache (FREE_RCU_SHEAF) instead.
+ */
+struct model_kvfree_rcu_stats {
+	unsigned long bulk_objs[2];	/* pointers put in blocks: channel 0 slab, 1 vmalloc */
+	unsigned long list_objs;	/* fallbacks to channel 3 (krcp->head) */
+	unsigned long inline_objs;	/* headless fallbacks: synchronize_rcu() + kvfree() */
+	unsigned long double_frees;	/* "Double-freed call": leaked */
+	unsigned long blocks_cached;	/* blocks taken from the page cache */
+	unsigned long blocks_allocated;	/* blocks from __get_free_page() in kvfree_call_rcu() */
+	unsigned long block_alloc_failed;
+	unsigned long pages_filled;	/* pages fill_page_cache_func() cached */
+	unsigned long pages_freed;	/* pages given back with free_page() */
+	unsigned long monitor_runs;
+	unsigned long ready_objs;	/* freed by kvfree_rcu_drain_ready() */
+	unsigned long batches_queued;	/* queue_rcu_work() of a krwp */
+	unsigned long work_runs;	/* kfree_rcu_work() executions */
+	unsigned long freed_objs;	/* objects kfree'd or vfree'd, all paths */
+	unsigned long barriers;		/* __kvfree_rcu_barrier() calls */
+	unsigned long barrier_offloads;	/* (barrier, vCPU) pairs that had to offload */
+	unsigned long barrier_retries;	/* both batches busy: flush_rcu_work() and retry */
+};
+void model_kvfree_rcu_get_stats(struct model_kvfree_rcu_stats *st);
+
+/*
  * The moment the kfree_rcu machinery gives an object back to have its free
  * hooks run: __rcu_free_sheaf_prepare() for the sheaf path, right before
  * the kfree()/vfree() for the others.  An observer (the harness's contract

@@ -551,8 +551,9 @@ void model_kvfree_rcu_get_stats(struct model_kvfree_rcu_stats *st)
 	unsigned long *src = (unsigned long *)&kvfree_rcu_stats;
 	size_t i;
 
-	/* Every field is an unsigned long counter. */
+	/* Every field is an unsigned long counter; one per channel in bulk_objs. */
 	BUILD_BUG_ON(sizeof(*st) % sizeof(unsigned long));
+	BUILD_BUG_ON(ARRAY_SIZE(st->bulk_objs) != FREE_N_CHANNELS);
 	for (i = 0; i < sizeof(*st) / sizeof(unsigned long); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }

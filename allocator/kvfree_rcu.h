@@ -36,13 +36,14 @@
 
 #include "kernel/kernel.h"
 #include "check.h"
+#include "slab.h"
 
 struct kmem_cache;
 
 /* Maximum number of jiffies a queued object waits before a batch starts. */
 #define KFREE_DRAIN_JIFFIES	(5 * HZ)
 #define KFREE_N_BATCHES		2
-#define FREE_N_CHANNELS		2
+#define FREE_N_CHANNELS		2	/* model_kvfree_rcu_stats.bulk_objs[] (check.h) has as many */
 
 /*
  * Model: <linux/llist.h> reduced to what the page cache needs; it is only
@@ -126,43 +127,6 @@ void __kvfree_rcu_barrier(void);
  */
 int kvfree_rcu_init(void);
 void kvfree_rcu_exit(void);
-
-/*
- * The "slab-kvfree-rcu" shrinker's callbacks, as plain functions (the
- * model has no shrinker registry).  count: pointers waiting plus cached
- * pages over all vCPUs (SHRINK_EMPTY if none), and sets every vCPU's
- * backoff.  scan: per vCPU, drain its page cache and run the monitor once,
- * until nr_to_scan is used up; returns what it counted, or SHRINK_STOP.
- */
-struct shrink_control {
-	long nr_to_scan;
-};
-#define SHRINK_STOP	(~0UL)
-#define SHRINK_EMPTY	(~0UL - 1)
-unsigned long kfree_rcu_shrink_count(struct shrink_control *sc);
-unsigned long kfree_rcu_shrink_scan(struct shrink_control *sc);
-
-/* Counters for the tests and the trace printer, reset by kvfree_rcu_init(). */
-struct model_kvfree_rcu_stats {
-	unsigned long bulk_objs[FREE_N_CHANNELS];	/* pointers put in blocks, per channel */
-	unsigned long list_objs;	/* fallbacks to channel 3 (krcp->head) */
-	unsigned long inline_objs;	/* headless fallbacks: synchronize_rcu() + kvfree() */
-	unsigned long double_frees;	/* "Double-freed call": leaked */
-	unsigned long blocks_cached;	/* blocks taken from the page cache */
-	unsigned long blocks_allocated;	/* blocks from __get_free_page() in kvfree_call_rcu() */
-	unsigned long block_alloc_failed;
-	unsigned long pages_filled;	/* pages fill_page_cache_func() cached */
-	unsigned long pages_freed;	/* pages given back with free_page() */
-	unsigned long monitor_runs;
-	unsigned long ready_objs;	/* freed by kvfree_rcu_drain_ready() */
-	unsigned long batches_queued;	/* queue_rcu_work() of a krwp */
-	unsigned long work_runs;	/* kfree_rcu_work() executions */
-	unsigned long freed_objs;	/* objects kfree'd or vfree'd, all paths */
-	unsigned long barriers;		/* __kvfree_rcu_barrier() calls */
-	unsigned long barrier_offloads;	/* (barrier, vCPU) pairs that had to offload */
-	unsigned long barrier_retries;	/* both batches busy: flush_rcu_work() and retry */
-};
-void model_kvfree_rcu_get_stats(struct model_kvfree_rcu_stats *st);
 
 /* vmalloc areas between kvfree_call_rcu() and their vfree(). */
 extern unsigned long model_vmalloc_rcu_pending;

@@ -70,6 +70,23 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr);
 void kvfree_rcu_barrier(void);
 void kvfree_rcu_barrier_on_cache(struct kmem_cache *s);
 
+/*
+ * Memory pressure: the "slab-kvfree-rcu" shrinker's two callbacks
+ * (mm/slab_common.c), with <linux/shrinker.h>'s names.  Model: there is no
+ * shrinker registry, so a caller runs them as do_shrink_slab() would.
+ * count: pointers waiting plus cached pages over all vCPUs (SHRINK_EMPTY
+ * if none), and sets every vCPU's page cache backoff.  scan: per vCPU,
+ * drain its page cache and run kfree_rcu_monitor() once, until nr_to_scan
+ * is used up; returns what it counted, or SHRINK_STOP.  May sleep.
+ */
+struct shrink_control {
+	long nr_to_scan;
+};
+#define SHRINK_STOP	(~0UL)
+#define SHRINK_EMPTY	(~0UL - 1)
+unsigned long kfree_rcu_shrink_count(struct shrink_control *sc);
+unsigned long kfree_rcu_shrink_scan(struct shrink_control *sc);
+
 /* Model lifecycle (model_ prefix: exists only in the model). */
 struct model_config {
 	bool quarantine;		/* the KASAN-like quarantine (default: on under ASan) */
