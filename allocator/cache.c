@@ -373,6 +373,35 @@ int kmem_cache_shrink(struct kmem_cache *s)
 }
 
 /*
+ * Memory hotplug's going-offline notification (mm/slub.c): every cache on
+ * slab_caches is flushed and shrunk under slab_mutex.  It runs beside
+ * every other user of the caches, a destroy included, which takes its
+ * cache off the list under slab_mutex.  The caller holds cpus_read_lock(),
+ * as mem_hotplug_begin() does.
+ */
+static int slab_mem_going_offline_callback(void)
+{
+	struct kmem_cache *s;
+
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		model_cache_enter(s);
+		flush_all_cpus_locked(s);
+		__kmem_cache_do_shrink(s);
+		model_cache_exit(s);
+	}
+	mutex_unlock(&slab_mutex);
+	return 0;
+}
+
+void model_memory_going_offline(void)
+{
+	cpus_read_lock();
+	slab_mem_going_offline_callback();
+	cpus_read_unlock();
+}
+
+/*
  * Model-only: gives back a cache that will never be destroyed normally
  * (leaked by a failed destroy, or left over at slab_model_exit()): sheaves
  * to slabs, then the slabs and the objects the user leaked in them.
@@ -412,6 +441,13 @@ int slab_model_init(const struct model_config *cfg)
 	}
 	slab_model_config = *cfg;
 	model_check_reset();
+	/*
+	 * Boot state: the per-CPU flush items are zero, as static data is in
+	 * a kernel that just booted.  An earlier run in this process must not
+	 * leave them initialised: a flush of a never-initialised item is a
+	 * finding (WARN in flush_work()), and a finding must replay alone.
+	 */
+	memset(slub_flush, 0, sizeof(slub_flush));
 
 	err = model_quarantine_init(cfg);
 	if (err)

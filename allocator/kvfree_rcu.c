@@ -147,6 +147,8 @@ static void kvfree_rcu_drain_ready(struct kfree_rcu_cpu *krcp)
 		WRITE_ONCE(krcp->head, NULL);
 	}
 	raw_spin_unlock_irqrestore(&krcp->lock, flags);
+	/* Model: taken off the krcp, not yet freed: a barrier looking now sees nothing */
+	vcpu_decision_point("kvfree_rcu_drain_ready: taken, not yet freed");
 
 	for (i = 0; i < FREE_N_CHANNELS; i++) {
 		list_for_each_entry_safe(bnode, n, &bulk_ready[i], list) {
@@ -252,6 +254,8 @@ static void kfree_rcu_work(struct work_struct *work)
 	krwp->head_free = NULL;
 	head_gp_snap = krwp->head_free_gp_snap;
 	raw_spin_unlock_irqrestore(&krcp->lock, flags);
+	/* Model: the batch is idle again, its objects not yet freed */
+	vcpu_decision_point("kfree_rcu_work: taken, not yet freed");
 
 	/* The batch is idle again from here on: the lists are ours. */
 	for (i = 0; i < FREE_N_CHANNELS; i++)
@@ -437,6 +441,16 @@ void __kvfree_rcu_barrier(void)
 	}
 }
 
+void model_kvfree_rcu_refill_page_cache(unsigned int cpu)
+{
+	struct kfree_rcu_cpu *krcp = &per_cpu(krc, cpu);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&krcp->lock, flags);
+	run_page_cache_worker(krcp);
+	raw_spin_unlock_irqrestore(&krcp->lock, flags);
+}
+
 unsigned long kfree_rcu_shrink_count(struct shrink_control *sc)
 {
 	unsigned long count = 0;
@@ -453,6 +467,18 @@ unsigned long kfree_rcu_shrink_count(struct shrink_control *sc)
 	return count == 0 ? SHRINK_EMPTY : count;
 }
 
+/*
+ * F1 (docs/findings.md), the proposed fix: the scan drains through the
+ * monitor work itself, queued at once and waited for, instead of calling
+ * kfree_rcu_monitor() in the shrinker's context, where the
+ * cancel_delayed_work_sync() of __kvfree_rcu_barrier() cannot see it.
+ */
+static void model_f1_scan_monitor(struct kfree_rcu_cpu *krcp)
+{
+	mod_delayed_work(rcu_reclaim_wq, &krcp->monitor_work, 0);
+	flush_delayed_work(&krcp->monitor_work);
+}
+
 unsigned long kfree_rcu_shrink_scan(struct shrink_control *sc)
 {
 	int cpu, freed = 0;
@@ -463,7 +489,11 @@ unsigned long kfree_rcu_shrink_scan(struct shrink_control *sc)
 
 		count = krc_count(krcp);
 		count += drain_page_cache(krcp);
-		kfree_rcu_monitor(&krcp->monitor_work.work);
+		/* F1: the proposed fix; upstream calls the monitor here directly */
+		if (variant(VS_F1_SCAN_VIA_MONITOR_WORK))
+			model_f1_scan_monitor(krcp);
+		else
+			kfree_rcu_monitor(&krcp->monitor_work.work);
 
 		sc->nr_to_scan -= count;
 		freed += count;

@@ -36,6 +36,13 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 				     struct kmem_cache_args *args, slab_flags_t flags);
 void kmem_cache_destroy(struct kmem_cache *s);
 int kmem_cache_shrink(struct kmem_cache *s);
+/*
+ * A memory block going offline: what memory hotplug does to the slab
+ * caches (mem_hotplug_begin()'s cpus_read_lock(), then
+ * slab_mem_going_offline_callback(): every cache flushed and shrunk under
+ * slab_mutex).  model_: the kernel reaches it only through memory hotplug.
+ */
+void model_memory_going_offline(void);
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp);
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node);
@@ -86,6 +93,13 @@ struct shrink_control {
 #define SHRINK_EMPTY	(~0UL - 1)
 unsigned long kfree_rcu_shrink_count(struct shrink_control *sc);
 unsigned long kfree_rcu_shrink_scan(struct shrink_control *sc);
+/*
+ * What kvfree_call_rcu() does on @cpu when it finds no block at hand,
+ * run_page_cache_worker(): the page cache refill work is queued (model_:
+ * the kernel has no entry point of that name; a caller uses it to run the
+ * refill beside other work, as a real kernel may).
+ */
+void model_kvfree_rcu_refill_page_cache(unsigned int cpu);
 
 /* Model lifecycle (model_ prefix: exists only in the model). */
 struct model_config {

@@ -38,6 +38,7 @@ enum variant_site {
 	VS_M19_NO_FLUSH_LOCK,		/* M19: flush_rcu_sheaves_on_cache() without flush_lock */
 	VS_M20_NO_MONITOR_CANCEL,	/* M20: __kvfree_rcu_barrier() does not cancel the monitor */
 	VS_M22_BARN_COUNT,		/* M22: barn_put_empty_sheaf() forgets nr_empty++ */
+	VS_F1_SCAN_VIA_MONITOR_WORK,	/* F1's proposed fix: the shrinker runs the monitor as its work */
 	NR_VARIANT_SITES
 };
 

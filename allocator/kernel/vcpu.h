@@ -42,6 +42,7 @@ enum vcpu_mode {
 };
 
 struct sim_decider;
+struct task_struct;
 
 struct vcpu_config {
 	unsigned int nr_cpus;		/* 1..VCPU_MAX; default 4 */
@@ -115,6 +116,13 @@ bool vcpu_quiesce(void);
  * at every decision point; the model and harness may call it too.
  */
 void vcpu_decision_point(const char *what);
+
+/*
+ * Where task @t is, in words, for reports: "blocked in flush_work",
+ * "preempted at kvfree_rcu_drain_ready: ...", "running".  sim only (the
+ * threads backend says "?").  Returns @buf.
+ */
+const char *vcpu_where(const struct task_struct *t, char *buf, size_t size);
 
 /* Counters the tests and the trace printer read. */
 struct vcpu_stats {

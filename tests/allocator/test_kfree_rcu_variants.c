@@ -635,6 +635,31 @@ static void test_m22(struct ktest *t)
 	rt_stop();
 }
 
+/*
+ * F1's proposed fix: the shrinker's scan still frees what is ready, now
+ * through the monitor work, and a barrier after it leaves nothing pending.
+ */
+static void test_f1_fix(struct ktest *t)
+{
+	struct shrink_control sc = { .nr_to_scan = 128 };
+	struct kmem_cache *s;
+
+	if (!start(t, "f1-fix", false))
+		return;
+	s = rt_cache("v_f1", 0, 0);
+	KASSERT(t, s);
+	rt_kfree_rcu_on(t, s, 1, 2, NULL);
+	vcpu_rcu_gp();
+	vcpu_rcu_gp();
+	KEXPECT(t, kfree_rcu_shrink_count(&sc) != SHRINK_EMPTY);
+	kfree_rcu_shrink_scan(&sc);
+	expect_sites_reached(t, "f1-fix");
+	KEXPECT_EQ(t, rt_pending(t, s), 0);
+	kmem_cache_destroy(s);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+}
+
 /* ------------------------------------------------------------------ */
 
 struct variant_case {
@@ -654,7 +679,7 @@ static const struct variant_case variant_cases[] = {
 	{ "m15", test_m15 },		{ "m16", test_m16 },
 	{ "m17", test_m17 },		{ "m18", test_m18 },
 	{ "m19", test_m19 },		{ "m20", test_m20 },
-	{ "m22", test_m22 },
+	{ "m22", test_m22 },		{ "f1-fix", test_f1_fix },
 };
 
 /* variant_table and this file agree, name for name. */
@@ -703,6 +728,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_m19),
 	KTEST_CASE(test_m20),
 	KTEST_CASE(test_m22),
+	KTEST_CASE(test_f1_fix),
 	{}
 };
 

@@ -623,8 +623,12 @@ static void random_task(void *arg)
 	}
 }
 
-/* Runs @seeds seeded schedules; returns the barrier violations seen. */
-static unsigned long run_random(struct ktest *t, const char *variant_name, unsigned int seeds)
+/*
+ * Runs @seeds seeded schedules (stopping at the first that breaks the
+ * barrier when @stop is set); returns the barrier violations seen.
+ */
+static unsigned long run_random(struct ktest *t, const char *variant_name, unsigned int seeds,
+				bool stop)
 {
 	struct kmem_cache_args args = { .sheaf_capacity = 0 };
 	struct sim_decider d = { .choose = random_choose };
@@ -633,7 +637,7 @@ static unsigned long run_random(struct ktest *t, const char *variant_name, unsig
 	unsigned int seed;
 	uintptr_t i;
 
-	for (seed = 1; seed <= seeds; seed++) {
+	for (seed = 1; seed <= seeds && !(stop && violations); seed++) {
 		x.s = 0x9E3779B97F4A7C15ull * seed;
 		d.data = &x;
 		test_decider = &d;
@@ -663,13 +667,16 @@ static unsigned long run_random(struct ktest *t, const char *variant_name, unsig
 
 static void test_random_interleavings(struct ktest *t)
 {
-	KEXPECT_EQ(t, run_random(t, "fixed", 40), 0);
+	KEXPECT_EQ(t, run_random(t, "fixed", 40, false), 0);
 }
 
-/* The same schedules find M20's window. */
+/*
+ * Schedules of the same kind find M20's window; how many it takes depends
+ * on the decision points on the way (a few dozen), hence a generous bound.
+ */
 static void test_random_interleavings_m20(struct ktest *t)
 {
-	KEXPECT(t, run_random(t, "m20", 40) > 0);
+	KEXPECT(t, run_random(t, "m20", 400, true) > 0);
 }
 #endif
 

@@ -132,7 +132,7 @@ static void test_trace_prints_events(struct ktest *t)
 		lines++;
 		switches += strstr(line, " switch ") != NULL;
 		notes += strstr(line, "note spawned 2 tasks") != NULL;
-		callbacks += strstr(line, "rcu callback") != NULL;
+		callbacks += strstr(line, "RCU callback") != NULL;
 	}
 	fclose(f);
 	KEXPECT(t, lines > 10);

@@ -325,5 +325,24 @@ void vcpu_decision_point(const char *what)
 		return;
 	candidates(k - 1, c, &act);
 	c->state = SIM_READY;
+	c->preempted_at = what;
 	sim_run_action(&act);
+	c->preempted_at = NULL;
+}
+
+const char *vcpu_where(const struct task_struct *t, char *buf, size_t size)
+{
+	const struct sim_ctx *c = task_ctx(t);
+
+	if (!c)
+		return "?";
+	if (c->state == SIM_BLOCKED)
+		snprintf(buf, size, "blocked in %s", c->wait.func ? c->wait.func : "?");
+	else if (c->state == SIM_READY && c->preempted_at)
+		snprintf(buf, size, "preempted at %s", c->preempted_at);
+	else if (c->state == SIM_RUNNING)
+		snprintf(buf, size, "running");
+	else
+		snprintf(buf, size, "not started");
+	return buf;
 }

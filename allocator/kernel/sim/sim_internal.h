@@ -139,6 +139,7 @@ struct sim_ctx {
 	struct work_struct *work;	/* ... and the item it runs (never dereferenced after func) */
 	bool work_old;			/* the item predates a flush_workqueue() in progress */
 	struct rcu_head *cb;		/* rcu: the callback it invokes */
+	const char *preempted_at;	/* the decision point it was switched out at */
 };
 
 /* One worklist: per (workqueue, vCPU), or the single one of an unbound wq. */

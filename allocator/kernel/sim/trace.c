@@ -76,47 +76,49 @@ static const char *ctx_comm(unsigned long id)
 static int format_event(char *buf, size_t size, enum sim_event ev, unsigned long a,
 			unsigned long b, unsigned long c, const char *s)
 {
+	static const char *const hp_step[] = { "goes down", "comes up", "teardown", "startup" };
+
 	switch (ev) {
 	case SIM_EV_SWITCH:
-		snprintf(buf, size, "switch %lu -> %lu (%s)", a, b, ctx_comm(b));
+		snprintf(buf, size, "switch %s -> %s", ctx_comm(a), ctx_comm(b));
 		return b < sim.nr_ctxs && sim.ctxs[b] ? (int)sim.ctxs[b]->task.cpu : -1;
 	case SIM_EV_DECIDE:
 		snprintf(buf, size, "decide %s nr=%lu -> %lu%s%s",
 			 a < NR_SIM_CHOICES ? choice_name[a] : "?", b, c, s ? " at " : "", s ? s : "");
 		return sim.cur ? (int)sim.cur->task.cpu : -1;
 	case SIM_EV_WORK_START:
-		snprintf(buf, size, "work start %s wq#%lu vCPU %lu in %lu (%s)", s, a, b, c,
-			 ctx_comm(c));
+		snprintf(buf, size, "%s starts %s (wq#%lu)", ctx_comm(c), s, a);
 		return (int)b;
 	case SIM_EV_WORK_END:
-		snprintf(buf, size, "work end wq#%lu vCPU %lu in %lu", a, b, c);
+		snprintf(buf, size, "%s done (wq#%lu)", ctx_comm(c), a);
 		return (int)b;
 	case SIM_EV_CB_INVOKE:
-		snprintf(buf, size, "rcu callback #%lu vCPU %lu", b, a);
+		snprintf(buf, size, "RCU callback #%lu invoked", b);
 		return (int)a;
 	case SIM_EV_GP_START:
-		snprintf(buf, size, "gp %lu start", a);
+		snprintf(buf, size, "grace period %lu starts", a);
 		return -1;
 	case SIM_EV_GP_END:
-		snprintf(buf, size, "gp %lu end", a);
+		snprintf(buf, size, "grace period %lu ends", a);
 		return -1;
 	case SIM_EV_HOTPLUG:
-		snprintf(buf, size, "hotplug vCPU %lu %s", b, s);
+		snprintf(buf, size, "vCPU %lu %s%s%s", b, a < 4 ? hp_step[a] : "?",
+			 a >= 2 && s ? ": " : "", a >= 2 && s ? s : "");
 		return (int)b;
 	case SIM_EV_TICK:
-		snprintf(buf, size, "jiffies %lu -> %lu", a, b);
+		snprintf(buf, size, "jiffies +%lu", b - a);
 		return -1;
 	case SIM_EV_SPAWN:
-		snprintf(buf, size, "spawn %lu (%s) on vCPU %lu", a, s, b);
+		snprintf(buf, size, "%s spawned on vCPU %lu", s, b);
 		return (int)b;
 	case SIM_EV_EXIT:
-		snprintf(buf, size, "exit %lu (%s)", a, s);
+		snprintf(buf, size, "%s exits", s);
 		break;
 	case SIM_EV_MIGRATE:
-		snprintf(buf, size, "migrate %lu vCPU %lu -> %lu", a, b, c);
+		snprintf(buf, size, "%s moves from vCPU %lu to %lu", ctx_comm(a), b, c);
 		return (int)c;
 	case SIM_EV_BLOCK:
-		snprintf(buf, size, "block %lu (%s) in %s", a, ctx_comm(a), s ? s : "?");
+		snprintf(buf, size, "%s blocks in %s", ctx_comm(a), s ? s : "?");
 		break;
 	case SIM_EV_NOTE:
 		snprintf(buf, size, "note %s", s);

@@ -368,3 +368,9 @@ void vcpu_env_exit(void)
 	free(driver);
 	driver = NULL;
 }
+
+const char *vcpu_where(const struct task_struct *t, char *buf, size_t size)
+{
+	snprintf(buf, size, "?");
+	return buf;
+}
