@@ -34,6 +34,10 @@ void ops_print_dict(FILE *out)
 			fprintf(out, "\\x%02x", bytes[j]);
 		fprintf(out, "\"\n");
 	}
+	/* fuzz_sched: the other tasks' markers too (op_task is T0) */
+	for (i = 1; i < H_TASKS; i++)
+		fprintf(out, "op_task_T%u=\"\\x%02x\\x%02x\"\n", i, OP_task,
+			(unsigned int)arg_encode(A_TASK, i));
 }
 
 /* The text column of an operand kind, as markdown. */

@@ -534,6 +534,44 @@ static void exec_fail_trylock(const struct op *op)
 	h.trylock_fail_at = op->arg[0];
 }
 
+/*
+ * Memory pressure on the kvfree_rcu shrinker, as do_shrink_slab() applies
+ * it: count, then scan in batches of SHRINK_BATCH until the count is used
+ * up or the scan says stop.  Model: the highest pressure, where everything
+ * counted is scanned.
+ */
+#define SHRINK_BATCH	128
+
+static void exec_kvfree_rcu_shrink(const struct op *op)
+{
+	struct shrink_control sc = { 0 };
+	unsigned long count = kfree_rcu_shrink_count(&sc), freed = 0, r;
+	long left;
+
+	if (count == SHRINK_EMPTY) {
+		h_note(" count: empty");
+		return;
+	}
+	for (left = (long)count; left > 0; left -= SHRINK_BATCH) {
+		sc.nr_to_scan = min(left, (long)SHRINK_BATCH);
+		r = kfree_rcu_shrink_scan(&sc);
+		if (r == SHRINK_STOP)
+			break;
+		freed += r;
+	}
+	h_note(" count %lu, scanned %lu", count, freed);
+}
+
+static void exec_page_cache_refill(const struct op *op)
+{
+	model_kvfree_rcu_refill_page_cache(op->arg[0] % ops_config.nr_cpus);
+}
+
+static void exec_mem_offline(const struct op *op)
+{
+	model_memory_going_offline();
+}
+
 /* fuzz_sched: the ops after it are task N's (input.c); fuzz_ops runs them all in order. */
 static void exec_task(const struct op *op)
 {

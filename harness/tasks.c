@@ -68,10 +68,12 @@ static void trace_line(int cpu, const char *text)
 		return;
 	if (cpu < 0) {
 		fprintf(out, "%6lu  ---- %s ----\n", sim_event_seq(), text);
+		fflush(out);
 		return;
 	}
 	col = min(cpu, (int)ncol - 1);
 	fprintf(out, "%6lu  %*s%s\n", sim_event_seq(), col * COL_WIDTH, "", text);
+	fflush(out);	/* a report goes to stderr: keep the two in order */
 }
 
 static __attribute__((format(printf, 2, 3))) void trace_printf(int cpu, const char *fmt, ...)
@@ -112,20 +114,18 @@ static void trace_header(void)
 void tasks_trace_op(unsigned int self, bool begin)
 {
 	const struct h_task *t = &h.task[self];
-	char text[128];
-	const char *who = self == H_DRIVER ? "prologue" : NULL;
+	char text[128], who[16];
 
+	if (self == H_DRIVER)
+		snprintf(who, sizeof(who), "prologue");
+	else
+		snprintf(who, sizeof(who), "T%u", self);
 	op_format(t->op, text, sizeof(text));
-	if (begin) {
-		if (who)
-			trace_printf((int)smp_processor_id(), "%s op %u: %s", who, t->index, text);
-		else
-			trace_printf((int)smp_processor_id(), "T%u op %u: %s", self, t->index, text);
-		return;
-	}
-	trace_printf((int)smp_processor_id(), "  T%c op %u done:%s",
-		     self == H_DRIVER ? '-' : (char)('0' + self), t->index,
-		     t->note[0] ? t->note : " -");
+	if (begin)
+		trace_printf((int)smp_processor_id(), "%s op %u: %s", who, t->index, text);
+	else
+		trace_printf((int)smp_processor_id(), "  %s op %u done:%s", who, t->index,
+			     t->note[0] ? t->note : " -");
 }
 
 /* ---------------------------------------------------------- decisions */
@@ -167,14 +167,15 @@ static const struct sim_decider sched_decider = { sched_decide, NULL };
 /* What a report adds in fuzz_sched: the other tasks' ops, and the last decision. */
 void tasks_report_context(FILE *out, unsigned int self)
 {
-	char text[128];
+	char text[128], where[128];
 	unsigned int t;
 
 	for (t = 0; t < H_TASKS; t++) {
 		if (t == self || !h.task[t].op)
 			continue;
 		op_format(h.task[t].op, text, sizeof(text));
-		fprintf(out, "harness: T%u is inside op %u: %s\n", t, h.task[t].index, text);
+		fprintf(out, "harness: T%u is inside op %u: %s, %s\n", t, h.task[t].index, text,
+			h.task[t].ts ? vcpu_where(h.task[t].ts, where, sizeof(where)) : "?");
 	}
 	if (ts.have_last)
 		fprintf(out, "harness: the last decision the schedule made: @%lu %s, answer %u of %u%s%s "

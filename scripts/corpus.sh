@@ -3,10 +3,12 @@
 # check the regression files.
 #
 #   corpus/src/*.ops              hand-written programs in the op language
-#   corpus/fuzz_ops/<sha1>        each one assembled ("replay --asm"), named
+#   corpus/src/sched/*.ops        the same for fuzz_sched: prologue, tasks and
+#                                 schedule
+#   corpus/<target>/<sha1>        each one assembled ("replay --asm"), named
 #                                 by the SHA-1 of its bytes, as libFuzzer names
-#                                 its corpus files
-#   corpus/fuzz_ops.dict          "replay --dict": one entry per op
+#                                 its corpus files (fuzz_ops, fuzz_sched)
+#   corpus/<target>.dict          "replay --dict": one entry per op
 #   corpus/regressions/<variant>/ minimized crashes, each a pair: <name>.ops,
 #                                 the text with its steps and oracle, and
 #                                 <name>, the bytes it assembles to; each has
@@ -21,18 +23,23 @@ replay=
 
 usage() {
 	cat <<'EOF'
-usage: scripts/corpus.sh [--replay BIN] update|check|regressions
+usage: scripts/corpus.sh [--replay BIN] update|check|regressions|findings
 
-  update       assemble corpus/src/*.ops into corpus/fuzz_ops/ (stale files
-               removed), rewrite corpus/fuzz_ops.dict, and assemble every
+  update       assemble corpus/src/*.ops into corpus/fuzz_ops/ and
+               corpus/src/sched/*.ops into corpus/fuzz_sched/ (stale files
+               removed), rewrite corpus/<target>.dict, and assemble every
                corpus/regressions/<variant>/<name>.ops into <name>
-  check        fail (status 1) unless corpus/fuzz_ops/, corpus/fuzz_ops.dict
+  check        fail (status 1) unless the seed directories, the dictionaries
                and the regression binaries are exactly what "update" would
                write, and every regression binary has its text; changes
                nothing
   regressions  every file under corpus/regressions/<variant>/ must have a row
-               in corpus/regressions/README.md, fail on its variant with the
-               report text the row names, and pass on "fixed"
+               in corpus/regressions/README.md, fail on its variant (run by
+               the target its row names) with the report text the row
+               names, and pass on "fixed"
+  findings     every reproducer under corpus/findings/ must fail on "fixed"
+               with the text of its row in corpus/findings/README.md and
+               pass on the variant carrying the proposed fix
 
   --replay BIN the replay binary (default: build/asan/harness/replay, then
                build/debug/harness/replay)
@@ -52,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--replay) [ -n "${2-}" ] || die_usage "--replay needs a path"; replay=$2; shift ;;
 	--replay=*) replay=${1#*=} ;;
 	-h | --help) usage; exit 0 ;;
-	update | check | regressions) [ -z "$cmd" ] || die_usage "one command only"; cmd=$1 ;;
+	update | check | regressions | findings) [ -z "$cmd" ] || die_usage "one command only"; cmd=$1 ;;
 	*) die_usage "unknown argument '$1'" ;;
 	esac
 	shift
@@ -72,19 +79,20 @@ if [ -z "$replay" ]; then
 fi
 [ -x "$replay" ] || die_usage "'$replay' is not an executable"
 
-src=corpus/src
-seeds=corpus/fuzz_ops
-dict=corpus/fuzz_ops.dict
 regress=corpus/regressions
+
+# Each fuzz target's seeds: its text sources, and where they are assembled.
+targets=(fuzz_ops fuzz_sched)
+declare -A src_of=([fuzz_ops]=corpus/src [fuzz_sched]=corpus/src/sched)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# assemble DIR: every corpus/src/*.ops into DIR/<sha1>, and DIR.dict.
+# assemble TARGET DIR: every source of TARGET into DIR/<sha1>, and DIR.dict.
 assemble() {
-	local out=$1 f h
+	local t=$1 out=$2 f h
 	mkdir -p "$out"
-	for f in "$src"/*.ops; do
+	for f in "${src_of[$t]}"/*.ops; do
 		[ -e "$f" ] || continue
 		"$replay" --asm "$f" -o "$tmp/one" || { echo "$prog: $f does not assemble" >&2; exit 1; }
 		h=$(sha1sum "$tmp/one" | cut -d' ' -f1)
@@ -102,23 +110,44 @@ regression_binaries() {
 	find "$regress" -mindepth 2 -type f ! -name '.*' ! -name '*.md' ! -name '*.ops' | sort
 }
 
+findings=corpus/findings
+finding_binaries() {
+	find "$findings" -maxdepth 1 -type f ! -name '.*' ! -name '*.md' ! -name '*.ops' 2>/dev/null | sort
+}
+
 case $cmd in
 update)
-	assemble "$tmp/seeds"
-	mkdir -p "$seeds"
-	find "$seeds" -maxdepth 1 -type f -delete
-	cp "$tmp/seeds"/* "$seeds"/
-	cp "$tmp/seeds.dict" "$dict"
+	msg=
+	for t in "${targets[@]}"; do
+		assemble "$t" "$tmp/$t"
+		mkdir -p "corpus/$t"
+		find "corpus/$t" -maxdepth 1 -type f -delete
+		find "$tmp/$t" -maxdepth 1 -type f -exec cp -t "corpus/$t" {} +
+		cp "$tmp/$t.dict" "corpus/$t.dict"
+		msg+="$(find "corpus/$t" -type f | wc -l) seed(s) in corpus/$t/; "
+	done
 	n=0
 	while IFS= read -r f; do
 		"$replay" --asm "$f" -o "${f%.ops}" || { echo "$prog: $f does not assemble" >&2; exit 1; }
 		n=$((n + 1))
-	done < <(find "$regress" -mindepth 2 -type f -name '*.ops' | sort)
-	echo "$prog: $(find "$seeds" -type f | wc -l) seed(s) in $seeds/ from $(find "$src" -maxdepth 1 -name '*.ops' | wc -l) source(s); $dict rewritten; $n regression(s) reassembled"
+	done < <({ find "$regress" -mindepth 2 -type f -name '*.ops'
+		   find "$findings" -maxdepth 1 -type f -name '*.ops' 2>/dev/null; } | sort)
+	echo "$prog: ${msg}dictionaries rewritten; $n regression(s) and finding(s) reassembled"
 	;;
 check)
-	assemble "$tmp/seeds"
 	bad=0
+	for t in "${targets[@]}"; do
+		assemble "$t" "$tmp/$t"
+		if ! diff -r "$tmp/$t" "corpus/$t" >"$tmp/diff" 2>&1; then
+			echo "$prog: corpus/$t/ is out of step with ${src_of[$t]}/*.ops:"
+			sed "s|$tmp/$t|(assembled)|g" "$tmp/diff"
+			bad=1
+		fi
+		if ! cmp -s "$tmp/$t.dict" "corpus/$t.dict"; then
+			echo "$prog: corpus/$t.dict differs from 'replay --dict'"
+			bad=1
+		fi
+	done
 	# Each regression's text assembles to exactly its binary, and each
 	# binary has its text (a reviewer reads the text in a diff).
 	while IFS= read -r f; do
@@ -132,22 +161,14 @@ check)
 			echo "$prog: $f is not what $f.ops assembles to (scripts/corpus.sh update)"
 			bad=1
 		fi
-	done < <(regression_binaries)
+	done < <(regression_binaries; finding_binaries)
 	while IFS= read -r f; do
 		if [ ! -f "${f%.ops}" ]; then
 			echo "$prog: $f has no binary ${f%.ops} (scripts/corpus.sh update)"
 			bad=1
 		fi
-	done < <(find "$regress" -mindepth 2 -type f -name '*.ops' | sort)
-	if ! diff -r "$tmp/seeds" "$seeds" >"$tmp/diff" 2>&1; then
-		echo "$prog: $seeds/ is out of step with $src/*.ops:"
-		sed "s|$tmp/seeds|(assembled)|g" "$tmp/diff"
-		bad=1
-	fi
-	if ! cmp -s "$tmp/seeds.dict" "$dict"; then
-		echo "$prog: $dict differs from 'replay --dict'"
-		bad=1
-	fi
+	done < <({ find "$regress" -mindepth 2 -type f -name '*.ops'
+		   find "$findings" -maxdepth 1 -type f -name '*.ops' 2>/dev/null; } | sort)
 	# The text form is a fixed point: disassembling, assembling and
 	# disassembling again changes nothing but comments, for every seed and for byte
 	# strings made up on the spot (a fixed pseudo-random sequence).
@@ -155,7 +176,7 @@ check)
 		LC_ALL=C awk -v seed="$i" 'BEGIN { srand(seed); n = int(rand() * 300);
 			for (j = 0; j < n; j++) printf "%c", int(rand() * 256) }' >"$tmp/random-$i"
 	done
-	for f in "$seeds"/* "$tmp"/random-*; do
+	for f in corpus/fuzz_ops/* corpus/fuzz_sched/* "$tmp"/random-*; do
 		[ -f "$f" ] || continue
 		"$replay" --dis "$f" | { grep -v '^#' || true; } >"$tmp/a.ops"
 		"$replay" --asm "$tmp/a.ops" -o "$tmp/a.bin"
@@ -170,25 +191,28 @@ check)
 		echo "$prog: run scripts/corpus.sh update and commit the result (or fix text.c)"
 		exit 1
 	fi
-	echo "$prog: $seeds/ ($(find "$seeds" -type f | wc -l) seeds) and $dict match $src/;" \
-		"$(regression_binaries | wc -l) regression(s) match their texts"
+	echo "$prog: corpus/fuzz_ops/ ($(find corpus/fuzz_ops -type f | wc -l) seeds)," \
+		"corpus/fuzz_sched/ ($(find corpus/fuzz_sched -type f 2>/dev/null | wc -l) seeds) and their" \
+		"dictionaries match corpus/src/; $(regression_binaries | wc -l) regression(s) match their texts"
 	;;
 regressions)
-	# README rows: | `<variant>/<file>` | <variant> | `<report text>` | origin |
+	# README rows: | `<variant>/<file>` | <variant> | <target> | `<report text>` | origin |
 	readme=$regress/README.md
 	[ -f "$readme" ] || { echo "$prog: $readme is missing"; exit 1; }
-	declare -A want_variant want_text
+	declare -A want_variant want_text want_target
 	# shellcheck disable=SC2016 # backquotes, not an expansion
 	rows='^\| *`[^`]+/[^`]+`'
-	while IFS='|' read -r _ file variant text _; do
+	while IFS='|' read -r _ file variant target text _; do
 		file=$(echo "$file" | tr -d '` ')
 		variant=$(echo "$variant" | tr -d '` ')
+		target=$(echo "$target" | tr -d '` ')
 		# shellcheck disable=SC2016 # backquotes, not an expansion
 		text=$(echo "$text" | sed 's/^ *`//; s/` *$//')
 		if [ -z "$file" ] || [ -z "$variant" ]; then
 			continue
 		fi
 		want_variant[$file]=$variant
+		want_target[$file]=$target
 		want_text[$file]=$text
 	done < <(grep -E "$rows" "$readme")
 
@@ -208,7 +232,8 @@ regressions)
 			continue
 		fi
 		rc=0
-		"$replay" --variant "$v" "$path" >"$tmp/out" 2>&1 || rc=$?
+		tg=${want_target[$rel]}
+		"$replay" --target "$tg" --variant "$v" "$path" >"$tmp/out" 2>&1 || rc=$?
 		if [ "$rc" -ne 1 ]; then
 			echo "FAIL $rel: on $v replay exited $rc, expected 1 (a finding)"
 			tail -n 20 "$tmp/out"
@@ -222,14 +247,14 @@ regressions)
 			continue
 		fi
 		rc=0
-		"$replay" --variant fixed "$path" >"$tmp/out" 2>&1 || rc=$?
+		"$replay" --target "$tg" --variant fixed "$path" >"$tmp/out" 2>&1 || rc=$?
 		if [ "$rc" -ne 0 ]; then
 			echo "FAIL $rel: fails on fixed too:"
 			tail -n 20 "$tmp/out"
 			fails=$((fails + 1))
 			continue
 		fi
-		echo "OK   $rel: $v reports '${want_text[$rel]}', fixed passes"
+		echo "OK   $rel ($tg): $v reports '${want_text[$rel]}', fixed passes"
 	done < <(regression_binaries)
 	for f in "${!want_variant[@]}"; do
 		if [ ! -f "$regress/$f" ]; then
@@ -238,6 +263,50 @@ regressions)
 		fi
 	done
 	echo "$prog: $n regression file(s), $fails failure(s)"
+	[ "$fails" -eq 0 ]
+	;;
+findings)
+	readme=$findings/README.md
+	[ -f "$readme" ] || { echo "$prog: $readme is missing"; exit 1; }
+	fails=0 n=0
+	# rows: | `<file>` | F<n> | <target> | `<report text>` | <fix variant> |
+	# shellcheck disable=SC2016 # backquotes, not an expansion
+	while IFS='|' read -r _ file id tg text fixv _; do
+		file=$(echo "$file" | tr -d '` ')
+		id=$(echo "$id" | tr -d ' ')
+		tg=$(echo "$tg" | tr -d ' ')
+		fixv=$(echo "$fixv" | tr -d '` ')
+		text=$(echo "$text" | sed 's/^ *`//; s/` *$//')
+		path=$findings/$file
+		n=$((n + 1))
+		if [ ! -f "$path" ]; then
+			echo "FAIL $file: listed in $readme but missing"
+			fails=$((fails + 1))
+			continue
+		fi
+		rc=0
+		"$replay" --target "$tg" --variant fixed "$path" >"$tmp/out" 2>&1 || rc=$?
+		if [ "$rc" -ne 1 ] || ! grep -qF -- "$text" "$tmp/out"; then
+			echo "FAIL $file ($id): on fixed it no longer reports '$text' (exit $rc):"
+			grep -E '^(OK|FAIL) ' "$tmp/out" || tail -n 20 "$tmp/out"
+			fails=$((fails + 1))
+			continue
+		fi
+		rc=0
+		"$replay" --target "$tg" --variant "$fixv" "$path" >"$tmp/out" 2>&1 || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			echo "FAIL $file ($id): the proposed fix, $fixv, does not pass it:"
+			tail -n 20 "$tmp/out"
+			fails=$((fails + 1))
+			continue
+		fi
+		echo "OK   $file ($id, $tg): fixed reports '$text', $fixv passes"
+	done < <(sed -n '1,/^## Known findings/p' "$readme" | grep -E '^\| *`[^`]+`')
+	while IFS= read -r f; do
+		grep -qF "\`${f#"$findings"/}\`" "$readme" || {
+			echo "FAIL ${f#"$findings"/}: no row in $readme"; fails=$((fails + 1)); }
+	done < <(finding_binaries)
+	echo "$prog: $n finding reproducer(s), $fails failure(s)"
 	[ "$fails" -eq 0 ]
 	;;
 esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh - build the fuzz targets and fuzz each one for a fixed time with
 # libFuzzer or AFL++, then print one row per target and the closing line
-#   RESULT: <targets> targets, <crashes> crashes
+#   RESULT: <targets> targets, <crashes> crashes, <known> known
 #
 # Every run works in a fresh directory, run/<timestamp>/<target>/: the seed
 # corpus corpus/<target>/ is copied into its corpus/ (the checked-in corpus is
@@ -31,13 +31,14 @@ seconds=60
 jobs=1
 variant=
 cpus=
+strict=0
 wanted=()
 timeout_s=25		# one input running longer than this is a finding
 
 usage() {
 	cat <<'EOF'
 usage: scripts/fuzz.sh [--engine libfuzzer|afl] [--target T]... [--seconds S]
-                       [--jobs J] [--variant V] [--cpus N] [--help]
+                       [--jobs J] [--variant V] [--cpus N] [--strict] [--help]
 
 Builds the fuzz targets and fuzzes each one for S seconds, in a fresh
 run/<timestamp>/<target>/ directory seeded from corpus/<target>/.
@@ -50,10 +51,14 @@ run/<timestamp>/<target>/ directory seeded from corpus/<target>/.
   --variant V   model variant under test, e.g. fixed, seed-v3, h1-only, m8
                 (sets SHEAF_VARIANT; default: the target's own, "fixed")
   --cpus N      number of virtual CPUs, 1..64 (sets SHEAF_CPUS; default 4)
+  --strict      count a crash that matches a finding written up in
+                docs/findings.md as a crash too (default: listed as known)
   --help        this text
 
-Each crash is listed with the command that replays it.
-Exit status: 0 no crash; 1 at least one crash (or leak, timeout, OOM);
+Each crash is listed with the command that replays it; one that matches a
+known finding (corpus/findings/README.md) is listed as known instead.
+Exit status: 0 no crash (known findings aside); 1 at least one crash (or
+leak, timeout, OOM);
 2 usage error or missing tools; 3 the build failed or a target could not be
 fuzzed (it exited without leaving a crash file); 130 interrupted.
 EOF
@@ -91,6 +96,7 @@ while [ $# -gt 0 ]; do
 	--jobs=*) jobs=${1#*=} ;;
 	--variant=*) variant=${1#*=} ;;
 	--cpus=*) cpus=${1#*=} ;;
+	--strict) strict=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) die_usage "unknown argument '$1'" ;;
 	esac
@@ -144,7 +150,7 @@ step() {
 	if [ "$rc" -ne 0 ]; then
 		tail -n 40 "$log"
 		echo "$prog: $name FAILED with status $rc ($((SECONDS - t0))s), log: $log"
-		echo "RESULT: 0 targets, 0 crashes"
+		echo "RESULT: 0 targets, 0 crashes, 0 known"
 		exit 3
 	fi
 	echo "$prog: $name ok ($((SECONDS - t0))s)"
@@ -219,14 +225,14 @@ fi
 
 if [ ${#names[@]} -eq 0 ]; then
 	echo "$prog: no fuzz target exists yet: build done, nothing fuzzed"
-	echo "RESULT: 0 targets, 0 crashes"
+	echo "RESULT: 0 targets, 0 crashes, 0 known"
 	exit 0
 fi
 select_wanted
 for i in "${!names[@]}"; do
 	if [ ! -x "${bins[$i]}" ]; then
 		echo "$prog: target ${names[$i]}: ${bins[$i]} was not built"
-		echo "RESULT: 0 targets, 0 crashes"
+		echo "RESULT: 0 targets, 0 crashes, 0 known"
 		exit 3
 	fi
 done
@@ -283,7 +289,9 @@ wait_children() {
 # Results, one entry per fuzzed target.
 r_name=() r_execs=() r_eps=() r_cov=() r_corpus=() r_crashes=() r_status=()
 crash_lines=()
+known_lines=()
 total_crashes=0
+total_known=0
 errors=0
 
 # last_num REGEX FILE: the number captured by the sed -E REGEX (group 1) on
@@ -394,33 +402,38 @@ fuzz_afl() {
 	fi
 }
 
-# first_report_line RUNDIR FILE: the first line of the report the finding
+# shellcheck source=scripts/lib/findings.sh
+. "$root/scripts/lib/findings.sh"
+
+# first_report_line TARGET RUNDIR FILE: the first line of the report the finding
 # produces (our BUG/WARNING header, or the sanitizer's): from replaying it
 # when the replay tool exists (AFL++ keeps no target output), else from
 # the engine log.
 first_report_line() {
 	local pattern='^(BUG|WARNING): |ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error: |^==[0-9]+==ERROR'
-	local replay=$root/$bdir/harness/replay log=$1/fuzz.log opts=()
+	local replay=$root/$bdir/harness/replay log=$2/fuzz.log opts=(--target "$1")
 	if [ -x "$replay" ]; then
 		[ -z "$variant" ] || opts+=(--variant "$variant")
 		[ -z "$cpus" ] || opts+=(--cpus "$cpus")
-		timeout 60 "$replay" "${opts[@]}" "$2" 2>&1 | grep -m1 -E "$pattern" | cut -c1-160 || true
+		# the whole report is kept beside the finding, for known_finding
+		timeout 60 "$replay" "${opts[@]}" "$3" >"$3.report" 2>&1 || true
+		sed -n 's/^FAIL [^:]*: //p' "$3.report" | head -n 1 | cut -c1-160
 		return 0
 	fi
-	[ "$engine" = afl ] && log=$1/afl-main.log
+	[ "$engine" = afl ] && log=$2/afl-main.log
 	[ -f "$log" ] || return 0
 	grep -m1 -E "$pattern" "$log" | cut -c1-160 || true
 }
 
-# replay_command BIN FILE: how to see the finding again, with its trace.
+# replay_command TARGET BIN FILE: how to see the finding again, with its trace.
 replay_command() {
-	local replay=$bdir/harness/replay opts=()
+	local replay=$bdir/harness/replay opts=(--target "$1")
 	if [ -x "$root/$replay" ]; then
 		[ -z "$variant" ] || opts+=(--variant "$variant")
 		[ -z "$cpus" ] || opts+=(--cpus "$cpus")
-		echo "$replay ${opts[*]:+${opts[*]} }--trace $(shq "$2")"
+		echo "$replay ${opts[*]} --trace $(shq "$3")"
 	else
-		echo "$replay_env$(shq "$1") $(shq "$2")"
+		echo "$replay_env$(shq "$2") $(shq "$3")"
 	fi
 }
 
@@ -461,14 +474,26 @@ for i in "${!names[@]}"; do
 
 	mapfile -t found < <(list_crashes "$rd")
 	status=ok
-	if [ ${#found[@]} -gt 0 ]; then
+	new=0
+	for f in "${found[@]}"; do
+		first=$(first_report_line "$t" "$rd" "$f")
+		id=
+		[ "$strict" -eq 1 ] || id=$(known_finding "$root" "$first" "$f.report")
+		if [ -n "$id" ]; then
+			known_lines+=("$t: $f" "    known: $id (docs/findings.md): $first"
+				      "    replay: $(replay_command "$t" "$rel_bin" "$f")")
+			total_known=$((total_known + 1))
+			continue
+		fi
+		new=$((new + 1))
+		crash_lines+=("$t: $f")
+		[ -z "$first" ] || crash_lines+=("    report: $first")
+		crash_lines+=("    replay: $(replay_command "$t" "$rel_bin" "$f")")
+	done
+	if [ "$new" -gt 0 ]; then
 		status=CRASH
-		for f in "${found[@]}"; do
-			crash_lines+=("$t: $f")
-			first=$(first_report_line "$rd" "$f")
-			[ -z "$first" ] || crash_lines+=("    report: $first")
-			crash_lines+=("    replay: $(replay_command "$rel_bin" "$f")")
-		done
+	elif [ ${#found[@]} -gt 0 ]; then
+		status=known
 	elif [ "$rc" -ne 0 ] && [ "$interrupted" -eq 0 ]; then
 		# The engine failed but saved nothing: a broken target or
 		# setup, not a finding.  Show why.
@@ -482,15 +507,15 @@ for i in "${!names[@]}"; do
 		fi
 	fi
 	[ "$interrupted" -eq 0 ] || status=$status,interrupted
-	echo "$prog: [$t] done in ${elapsed}s: ${execs:-?} execs, ${#found[@]} crash(es)"
+	echo "$prog: [$t] done in ${elapsed}s: ${execs:-?} execs, $new crash(es), $((${#found[@]} - new)) known"
 
-	total_crashes=$((total_crashes + ${#found[@]}))
+	total_crashes=$((total_crashes + new))
 	r_name+=("$t")
 	r_execs+=("${execs:--}")
 	r_eps+=("${eps:--}")
 	r_cov+=("${cov:--}")
 	r_corpus+=("${corpus:--}")
-	r_crashes+=("${#found[@]}")
+	r_crashes+=("$new")
 	r_status+=("$status")
 done
 
@@ -509,7 +534,12 @@ if [ ${#crash_lines[@]} -gt 0 ]; then
 	echo "$prog: crashes (each replays with its command):"
 	printf '  %s\n' "${crash_lines[@]}"
 fi
-echo "RESULT: ${#r_name[@]} targets, $total_crashes crashes"
+if [ ${#known_lines[@]} -gt 0 ]; then
+	echo
+	echo "$prog: known findings, not counted as crashes (--strict counts them):"
+	printf '  %s\n' "${known_lines[@]}"
+fi
+echo "RESULT: ${#r_name[@]} targets, $total_crashes crashes, $total_known known"
 
 if [ "$total_crashes" -gt 0 ]; then
 	exit 1

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# fuzz_figures.sh - measure the fuzz_ops figures the project promises, on
-# this machine, and print each one next to its target:
+# fuzz_figures.sh - measure the figures the fuzz targets promise, on this
+# machine, and print each one next to its target:
 #
-#   speed   libFuzzer exec/s from the seed corpus, one job: the median of
-#           --runs runs of --seconds each (target: 20,000)
-#   find    time to the first crash with --variant (default seed-v3) from an
-#           empty corpus: the median over --seeds libFuzzer seeds (target:
-#           10 s), and every crash replayed 10 times with replay
-#           (target: 10/10 fail, each with the same first report line, pids
-#           and addresses aside)
-#   soak    --soak-minutes of fuzzing "fixed" with -rss_limit_mb=512
-#           -timeout=1 (target: 0 crashes); off unless asked for
+#   speed    libFuzzer exec/s from the seed corpus, one job, fuzz_ops and
+#            fuzz_sched side by side: the median of --runs runs of
+#            --seconds each (targets: 20,000 and 10,000)
+#   find     fuzz_ops: time to the first crash of --variant (default
+#            seed-v3) from an empty corpus, median over --seeds libFuzzer
+#            seeds (target: 10 s); every crash replayed 10 times (target:
+#            10/10 with the same first report line, pids and addresses aside)
+#   sched    fuzz_sched: the same for --sched-variant (default h2-only),
+#            from an empty corpus (target: 60 s), from the seed corpus
+#            (target: 10 s), and from the seed programs with their
+#            schedules cut off (no target: the fuzzer must find the
+#            interleaving itself)
+#   mutants  fuzz_sched: time to the first crash of each --mutants variant
+#            from the seed programs without schedules, and its report
+#   soak     --soak-minutes of each target on --soak-variant (default
+#            fixed) with -rss_limit_mb=512 -timeout=1; fuzz_sched keeps going
+#            past crashes (-fork=1 -ignore_crashes=1) and every crash is
+#            replayed and sorted: known (docs/findings.md) or new (target: 0
+#            new); off unless asked for
 #
 # --baseline REV builds the fuzz preset of another commit as well (in a git
 # worktree under build/baseline/) and alternates its speed runs with this
@@ -27,36 +37,52 @@ runs=3
 seconds=60
 seeds=5
 variant=seed-v3
+sched_variant=h2-only
+mutants="seed-v3 m9 m10 m15 m19 m20"
 find_limit=60
+mutant_limit=120
 soak_minutes=0
+soak_variant=fixed
 baseline=
 what=()
 
 usage() {
 	cat <<'EOF'
-usage: scripts/fuzz_figures.sh [speed] [find] [soak] [--runs R] [--seconds S]
-                               [--seeds K] [--variant V] [--soak-minutes M]
-                               [--baseline REV]
+usage: scripts/fuzz_figures.sh [speed] [find] [sched] [mutants] [soak]
+           [--runs R] [--seconds S] [--seeds K] [--variant V]
+           [--sched-variant V] [--mutants "V..."] [--soak-minutes M]
+           [--soak-variant V] [--baseline REV]
 
-Measures fuzz_ops with libFuzzer (fuzz preset: ASan + UBSan, sim backend)
-and prints each figure with its target.  Default: speed and find; soak runs
-only when named, with --soak-minutes (default 30 then).
+Measures fuzz_ops and fuzz_sched with libFuzzer (fuzz preset: ASan +
+UBSan, sim backend) and prints each figure with its target.  Default:
+speed, find and sched; mutants and soak run only when named (soak with
+--soak-minutes, default 30 then, per target).
 
-  speed             exec/s from corpus/fuzz_ops/: median of R runs of S s
-  find              first crash of variant V from an empty corpus, K seeds,
-                    each crash replayed 10 times
-  soak              M minutes of fixed, -rss_limit_mb=512 -timeout=1
-  --runs R          speed runs, 1..99 (default 3)
-  --seconds S       seconds per speed run, 1..86400 (default 60)
-  --seeds K         libFuzzer seeds for find, 1..99 (default 5)
-  --variant V       variant for find (default seed-v3)
-  --soak-minutes M  soak length, 1..10080 (default 30 when soak is named)
-  --baseline REV    also build commit REV and alternate its speed runs with
-                    this tree's; prints both medians and their ratio
-  --help            this text
+  speed               exec/s of both targets from their seed corpora:
+                      median of R alternating runs of S s each
+  find                fuzz_ops: first crash of variant V from an empty
+                      corpus, K seeds, each crash replayed 10 times
+  sched               fuzz_sched: first crash of --sched-variant from an
+                      empty corpus, from the seeds, and from the seeds
+                      without their schedules; K seeds each, replayed 10x
+  mutants             fuzz_sched: first crash of each --mutants variant
+                      from the seeds without schedules (at most 120 s)
+  soak                M minutes per target of --soak-variant; crashes
+                      sorted into known findings and new ones
+  --runs R            speed runs, 1..99 (default 3)
+  --seconds S         seconds per speed run, 1..86400 (default 60)
+  --seeds K           libFuzzer seeds for find and sched, 1..99 (default 5)
+  --variant V         variant for find (default seed-v3)
+  --sched-variant V   variant for sched (default h2-only)
+  --mutants "V..."    variants for mutants (default: seed-v3 m9 m10 m15 m19 m20)
+  --soak-minutes M    soak length per target, 1..10080 (default 30)
+  --soak-variant V    variant for soak (default fixed)
+  --baseline REV      also build commit REV and alternate its speed runs with
+                      this tree's; prints both medians and their ratio
+  --help              this text
 
 Exit status: 0 every measured figure met its target; 1 one missed (or a
-soak found a crash); 2 usage error or missing tools; 3 the build failed.
+soak found a new crash); 2 usage error or missing tools; 3 the build failed.
 EOF
 }
 
@@ -72,19 +98,27 @@ check_int() {
 	fi
 }
 
+check_variant() {
+	[[ $2 =~ ^[a-z0-9][a-z0-9-]*$ ]] || die_usage "$1 wants a variant name such as seed-v3, not '$2'"
+}
+
 while [ $# -gt 0 ]; do
 	case $1 in
-	speed | find | soak) what+=("$1") ;;
-	--runs | --seconds | --seeds | --variant | --soak-minutes | --baseline)
+	speed | find | sched | mutants | soak) what+=("$1") ;;
+	--runs | --seconds | --seeds | --variant | --sched-variant | --mutants | --soak-minutes | \
+	--soak-variant | --baseline)
 		[ $# -ge 2 ] && [ -n "$2" ] && [ "${2#-}" = "$2" ] || die_usage "option $1 needs a value"
 		case $1 in
 		--runs) check_int "$1" "$2" 99; runs=$2 ;;
 		--seconds) check_int "$1" "$2" 86400; seconds=$2 ;;
 		--seeds) check_int "$1" "$2" 99; seeds=$2 ;;
-		--variant)
-			[[ $2 =~ ^[a-z0-9][a-z0-9-]*$ ]] || die_usage "--variant wants a name such as seed-v3, not '$2'"
-			variant=$2 ;;
+		--variant) check_variant "$1" "$2"; variant=$2 ;;
+		--sched-variant) check_variant "$1" "$2"; sched_variant=$2 ;;
+		--mutants)
+			for v in $2; do check_variant "$1" "$v"; done
+			mutants=$2 ;;
 		--soak-minutes) check_int "$1" "$2" 10080; soak_minutes=$2 ;;
+		--soak-variant) check_variant "$1" "$2"; soak_variant=$2 ;;
 		--baseline)
 			git -C "$root" rev-parse --verify -q "$2^{commit}" >/dev/null ||
 				die_usage "--baseline wants a commit of this repository, not '$2'"
@@ -96,7 +130,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ ${#what[@]} -gt 0 ] || what=(speed find)
+[ ${#what[@]} -gt 0 ] || what=(speed find sched)
 want() { [[ " ${what[*]} " == *" $1 "* ]]; }
 if [ "$soak_minutes" -gt 0 ] && ! want soak; then
 	die_usage "--soak-minutes needs the soak figure: add 'soak'"
@@ -107,29 +141,33 @@ fi
 
 cd "$root"
 "$root/scripts/setup.sh" --no-afl --quiet
+# shellcheck source=scripts/lib/findings.sh
+. "$root/scripts/lib/findings.sh"
 
 mkdir -p build/logs
 echo "$prog: building the fuzz preset (log: build/logs/figures-build.log)"
-if ! { cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_ops replay; } \
+if ! { cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_ops fuzz_sched replay; } \
 	>build/logs/figures-build.log 2>&1; then
 	tail -n 30 build/logs/figures-build.log
 	echo "$prog: the build failed"
 	exit 3
 fi
-fuzzer=$root/build/fuzz/harness/fuzz_ops
+bin_of() { echo "$root/build/fuzz/harness/$1"; }
 replay=$root/build/fuzz/harness/replay
-base_fuzzer=
+declare -A base_bin=()
 if [ -n "$baseline" ]; then
 	bdir=$root/build/baseline/${baseline:0:12}
 	echo "$prog: building the fuzz preset of ${baseline:0:12} in ${bdir#"$root"/} (log: build/logs/figures-baseline.log)"
 	if ! { { [ -d "$bdir" ] || git -C "$root" worktree add -q --detach "$bdir" "$baseline"; } &&
-		(cd "$bdir" && cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_ops); } \
+		(cd "$bdir" && cmake --preset fuzz && cmake --build --preset fuzz); } \
 		>build/logs/figures-baseline.log 2>&1; then
 		tail -n 30 build/logs/figures-baseline.log
 		echo "$prog: the baseline build failed"
 		exit 3
 	fi
-	base_fuzzer=$bdir/build/fuzz/harness/fuzz_ops
+	for t in fuzz_ops fuzz_sched; do
+		[ ! -x "$bdir/build/fuzz/harness/$t" ] || base_bin[$t]=$bdir/build/fuzz/harness/$t
+	done
 fi
 out=$root/run/figures-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
@@ -148,16 +186,41 @@ stat_of() {
 	sed -n "s/^stat::$2: *//p" "$1" | tail -n 1
 }
 
-# speed_run BINARY LABEL R: one speed run; appends its exec/s to the array LABEL_rates.
+# verdict VALUE OP TARGET: "met" or "MISSED" (and the script's status)
+verdict() {
+	if awk -v v="$1" -v t="$3" "BEGIN { exit !(v $2 t) }"; then
+		echo met
+	else
+		missed=1
+		echo MISSED
+	fi
+}
+
+# progress PID LOG LABEL: a line every 10 s while PID runs
+progress() {
+	local pid=$1 log=$2 label=$3 t0=$SECONDS line
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 10
+		kill -0 "$pid" 2>/dev/null || break
+		line=$(grep -aE '^#[0-9]+' "$log" 2>/dev/null | tail -n 1 | cut -c1-100)
+		echo "$prog:   $label $((SECONDS - t0))s: ${line:-starting}"
+	done
+	wait "$pid" || true
+}
+
+# ------------------------------------------------------------------ speed
+
+# speed_run TARGET BIN LABEL R: one run; appends its exec/s to rates_<LABEL>
 speed_run() {
-	local bin=$1 label=$2 r=$3 d rate execs rss
+	local t=$1 bin=$2 label=$3 r=$4 d rate execs rss
 	d=$out/speed-$label-$r
 	mkdir -p "$d/corpus"
-	cp corpus/fuzz_ops/* "$d/corpus/"
-	echo "$prog: speed run $r/$runs ($label): ${seconds}s of fuzz_ops from $(find corpus/fuzz_ops -type f | wc -l) seeds"
-	(cd "$d" && SHEAF_VARIANT=fixed "$bin" -max_total_time="$seconds" \
-		-print_final_stats=1 -timeout=25 -dict="$root/corpus/fuzz_ops.dict" \
-		-artifact_prefix="$d/" corpus >log 2>&1) || true
+	cp "corpus/$t"/* "$d/corpus/"
+	echo "$prog: speed run $r/$runs ($label): ${seconds}s of $t from $(find "corpus/$t" -type f | wc -l) seeds"
+	(cd "$d" && SHEAF_VARIANT=fixed exec "$bin" -max_total_time="$seconds" \
+		-print_final_stats=1 -timeout=25 -dict="$root/corpus/$t.dict" \
+		-artifact_prefix="$d/" corpus >log 2>&1) &
+	progress $! "$d/log" "$label"
 	rate=$(stat_of "$d/log" average_exec_per_sec)
 	execs=$(stat_of "$d/log" number_of_executed_units)
 	rss=$(stat_of "$d/log" peak_rss_mb)
@@ -167,103 +230,183 @@ speed_run() {
 		missed=1
 		return
 	fi
+	if [ -n "$(find "$d" -maxdepth 1 -name 'crash-*' -print -quit)" ]; then
+		echo "$prog: speed run $r ($label) stopped at a crash after $execs execs; not a speed figure"
+		return
+	fi
 	echo "$prog: speed run $r/$runs ($label): $execs execs, $rate exec/s, peak RSS ${rss} MB"
-	eval "${label}_rates+=(\"\$rate\")"
+	eval "rates_${label//-/_}+=(\"\$rate\")"
 }
 
 if want speed; then
-	current_rates=()
-	baseline_rates=()
+	declare -A speed_target=([fuzz_ops]=20000 [fuzz_sched]=10000)
+	rates_fuzz_ops=() rates_fuzz_sched=() rates_base_fuzz_ops=() rates_base_fuzz_sched=()
 	for r in $(seq 1 "$runs"); do
-		[ -z "$base_fuzzer" ] || speed_run "$base_fuzzer" baseline "$r"
-		speed_run "$fuzzer" current "$r"
+		for t in fuzz_ops fuzz_sched; do
+			[ -z "${base_bin[$t]-}" ] || speed_run "$t" "${base_bin[$t]}" "base-$t" "$r"
+			speed_run "$t" "$(bin_of "$t")" "$t" "$r"
+		done
 	done
-	if [ ${#current_rates[@]} -gt 0 ]; then
-		m=$(printf '%s\n' "${current_rates[@]}" | median)
-		verdict=met
-		[ "$m" -ge 20000 ] || { verdict=MISSED; missed=1; }
-		summary+=("speed  median $m exec/s over ${#current_rates[@]} runs of ${seconds}s (runs: ${current_rates[*]}); target 20000: $verdict")
-	fi
-	if [ ${#baseline_rates[@]} -gt 0 ] && [ ${#current_rates[@]} -gt 0 ]; then
-		b=$(printf '%s\n' "${baseline_rates[@]}" | median)
-		ratio=$(awk -v a="$m" -v b="$b" 'BEGIN { printf "%.3f", a / b }')
-		summary+=("speed  baseline ${baseline:0:12}: median $b exec/s (runs: ${baseline_rates[*]}); this tree / baseline = $ratio")
-	fi
+	for t in fuzz_ops fuzz_sched; do
+		eval "rs=(\"\${rates_$t[@]}\")"
+		[ ${#rs[@]} -gt 0 ] || continue
+		m=$(printf '%s\n' "${rs[@]}" | median)
+		summary+=("speed  $t: median $m exec/s over ${#rs[@]} runs of ${seconds}s (${rs[*]}); target ${speed_target[$t]}: $(verdict "$m" '>=' "${speed_target[$t]}")")
+		eval "bs=(\"\${rates_base_$t[@]}\")"
+		if [ ${#bs[@]} -gt 0 ]; then
+			b=$(printf '%s\n' "${bs[@]}" | median)
+			summary+=("speed  $t baseline ${baseline:0:12}: median $b exec/s (${bs[*]}); this tree / baseline = $(awk -v a="$m" -v b="$b" 'BEGIN { printf "%.3f", a / b }')")
+		fi
+	done
 fi
 
-# report_line FILE: the first report line replay prints for FILE, with what
-# differs between two runs of one report masked: the sanitizers' "==PID=="
-# and addresses (ASLR)
+# ------------------------------------------------------------ find, sched
+
+# report_line TARGET VARIANT FILE: the first report line replay prints for
+# FILE, with what differs between two runs of one report masked: the
+# sanitizers' "==PID==" and addresses (ASLR)
 report_line() {
-	{ "$replay" --variant "$variant" "$1" 2>/dev/null || true; } |
+	{ "$replay" --target "$1" --variant "$2" "$3" 2>/dev/null || true; } |
 		sed -n 's/^FAIL [^:]*: //p' | head -n 1 |
 		sed -E 's/==[0-9]+==/==PID==/g; s/0x[0-9a-f]+/0x?/g'
 }
 
-if want find; then
-	times=()
-	replays_ok=0
-	replays_all=0
+# strip_schedules DIR: the seeds of fuzz_sched with everything from their
+# `sched` op on cut off, each its own file in DIR
+strip_schedules() {
+	local f n=0
+	mkdir -p "$1"
+	for f in corpus/src/sched/*.ops; do
+		n=$((n + 1))
+		"$replay" --dis "$f" | sed '/^sched$/,$d' >"$1/$n.ops"
+		"$replay" --asm "$1/$n.ops" -o "$1/$n"
+		rm -f "$1/$n.ops"
+	done
+}
+
+# first_crash TARGET VARIANT LIMIT SEED DIR CORPUS_FROM: fuzz until the
+# first crash; sets t_found (seconds, or LIMIT) and crash (its file or "")
+first_crash() {
+	local t=$1 v=$2 limit=$3 s=$4 d=$5 from=$6 t0 t1
+	mkdir -p "$d/corpus"
+	[ -z "$from" ] || cp "$from"/* "$d/corpus/"
+	t0=$(date +%s.%N)
+	(cd "$d" && SHEAF_VARIANT=$v exec "$(bin_of "$t")" -seed="$s" -max_total_time="$limit" \
+		-timeout=25 -dict="$root/corpus/$t.dict" -artifact_prefix="$d/" corpus >log 2>&1) &
+	progress $! "$d/log" "$t/$v seed $s"
+	t1=$(date +%s.%N)
+	crash=$(find "$d" -maxdepth 1 -name 'crash-*' | head -n 1)
+	if [ -z "$crash" ]; then
+		t_found=$limit
+	else
+		t_found=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	fi
+}
+
+# find_figure TARGET VARIANT LABEL CORPUS_FROM TARGET_SECONDS: K seeds, replays
+find_figure() {
+	local t=$1 v=$2 label=$3 from=$4 goal=$5 s times=() ok_all=0 all=0 first line ok m
 	for s in $(seq 1 "$seeds"); do
-		d=$out/find-$s
-		mkdir -p "$d/corpus"
-		echo "$prog: find seed $s/$seeds: $variant from an empty corpus (at most ${find_limit}s)"
-		t0=$(date +%s.%N)
-		(cd "$d" && SHEAF_VARIANT=$variant "$fuzzer" -seed="$s" -max_total_time="$find_limit" \
-			-timeout=25 -artifact_prefix="$d/" corpus >log 2>&1) || true
-		t1=$(date +%s.%N)
-		crash=$(find "$d" -maxdepth 1 -name 'crash-*' | head -n 1)
+		echo "$prog: $t $v from $label, seed $s/$seeds (at most ${find_limit}s)"
+		first_crash "$t" "$v" "$find_limit" "$s" "$out/$t-$v-$label-$s" "$from"
+		times+=("$t_found")
 		if [ -z "$crash" ]; then
-			echo "$prog: find seed $s: no crash in ${find_limit}s"
-			times+=("$find_limit")
+			echo "$prog:   no crash in ${find_limit}s"
 			continue
 		fi
-		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-		times+=("$t")
-		first=$(report_line "$crash")
+		first=$(report_line "$t" "$v" "$crash")
 		ok=0
 		for _ in $(seq 1 10); do
-			line=$(report_line "$crash")
+			line=$(report_line "$t" "$v" "$crash")
 			[ -n "$line" ] && [ "$line" = "$first" ] && ok=$((ok + 1))
 		done
-		replays_ok=$((replays_ok + ok))
-		replays_all=$((replays_all + 10))
-		echo "$prog: find seed $s: crash after ${t}s, replayed $ok/10: $first"
-		echo "$prog:   ${replay#"$root"/} --variant $variant --trace ${crash#"$root"/}"
+		ok_all=$((ok_all + ok))
+		all=$((all + 10))
+		echo "$prog:   crash after ${t_found}s, replayed $ok/10: $first"
+		echo "$prog:   ${replay#"$root"/} --target $t --variant $v --trace ${crash#"$root"/}"
 	done
 	m=$(printf '%s\n' "${times[@]}" | median)
-	verdict=met
-	awk -v m="$m" 'BEGIN { exit !(m <= 10) }' || { verdict=MISSED; missed=1; }
-	summary+=("find   $variant: median ${m}s to the first crash over $seeds seeds (${times[*]}); target 10 s: $verdict")
-	verdict=met
-	[ "$replays_all" -gt 0 ] && [ "$replays_ok" -eq "$replays_all" ] || { verdict=MISSED; missed=1; }
-	summary+=("find   replays: $replays_ok/$replays_all failed again with the same report line; target all: $verdict")
+	if [ -n "$goal" ]; then
+		summary+=("find   $t $v from $label: median ${m}s over $seeds seeds (${times[*]}); target $goal s: $(verdict "$m" '<=' "$goal")")
+	else
+		summary+=("find   $t $v from $label: median ${m}s over $seeds seeds (${times[*]})")
+	fi
+	if [ "$all" -gt 0 ] && [ "$ok_all" -eq "$all" ]; then
+		summary+=("find   $t $v from $label: replays $ok_all/$all failed again alike; target all: met")
+	else
+		missed=1
+		summary+=("find   $t $v from $label: replays $ok_all/$all failed again alike; target all: MISSED")
+	fi
+}
+
+if want find; then
+	find_figure fuzz_ops "$variant" empty "" 10
 fi
 
-if want soak; then
-	d=$out/soak
-	mkdir -p "$d/corpus"
-	cp corpus/fuzz_ops/* "$d/corpus/"
-	secs=$((soak_minutes * 60))
-	echo "$prog: soak: ${soak_minutes} min of fixed with -rss_limit_mb=512 -timeout=1 (log: ${d#"$root"/}/log)"
-	(cd "$d" && SHEAF_VARIANT=fixed "$fuzzer" -max_total_time="$secs" -rss_limit_mb=512 \
-		-timeout=1 -print_final_stats=1 -dict="$root/corpus/fuzz_ops.dict" \
-		-artifact_prefix="$d/" corpus >log 2>&1) &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 60
-		line=$(grep -E '^#[0-9]+' "$d/log" | tail -n 1 | cut -c1-110)
-		[ -z "$line" ] || echo "$prog: soak: $line"
+stripped=$out/seeds-without-schedules
+if want sched || want mutants; then
+	strip_schedules "$stripped"
+fi
+if want sched; then
+	find_figure fuzz_sched "$sched_variant" empty "" 60
+	find_figure fuzz_sched "$sched_variant" seeds "$root/corpus/fuzz_sched" 10
+	find_figure fuzz_sched "$sched_variant" seeds-without-schedules "$stripped" ""
+fi
+
+if want mutants; then
+	for v in $mutants; do
+		echo "$prog: mutant $v: fuzz_sched from the seeds without schedules (at most ${mutant_limit}s)"
+		first_crash fuzz_sched "$v" "$mutant_limit" 1 "$out/mutant-$v" "$stripped"
+		if [ -z "$crash" ]; then
+			missed=1
+			summary+=("mutant $v: not killed in ${mutant_limit}s: MISSED")
+			continue
+		fi
+		summary+=("mutant $v: killed after ${t_found}s: $(report_line fuzz_sched "$v" "$crash")")
 	done
-	wait "$pid" || true
-	findings=$(find "$d" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
-		-o -name 'oom-*' \) | wc -l)
-	execs=$(stat_of "$d/log" number_of_executed_units)
-	rss=$(stat_of "$d/log" peak_rss_mb)
-	verdict=met
-	[ "$findings" -eq 0 ] && [ -n "$execs" ] || { verdict=MISSED; missed=1; }
-	summary+=("soak   fixed, ${soak_minutes} min: ${execs:-?} execs, $findings finding(s), peak RSS ${rss:-?} MB; target 0: $verdict")
-	[ "$findings" -eq 0 ] || find "$d" -maxdepth 1 -name '*-*' -type f | sed "s|^|$prog:   finding: |"
+fi
+
+# ------------------------------------------------------------------ soak
+
+if want soak; then
+	secs=$((soak_minutes * 60))
+	for t in fuzz_ops fuzz_sched; do
+		d=$out/soak-$t
+		mkdir -p "$d/corpus" "$d/crashes"
+		cp "corpus/$t"/* "$d/corpus/"
+		extra=()
+		# go on past a crash: each is sorted below, known or new
+		[ "$t" = fuzz_ops ] || extra=(-fork=1 -ignore_crashes=1)
+		echo "$prog: soak: ${soak_minutes} min of $t on $soak_variant (log: ${d#"$root"/}/log)"
+		(cd "$d" && SHEAF_VARIANT=$soak_variant exec "$(bin_of "$t")" -max_total_time="$secs" \
+			-rss_limit_mb=512 -timeout=1 -print_final_stats=1 "${extra[@]}" \
+			-dict="$root/corpus/$t.dict" -artifact_prefix="$d/crashes/" corpus >log 2>&1) &
+		pid=$!
+		t0=$SECONDS
+		while kill -0 "$pid" 2>/dev/null; do
+			sleep 60
+			line=$(grep -aE '^#[0-9]+' "$d/log" | tail -n 1 | cut -c1-100)
+			echo "$prog:   soak $t $((SECONDS - t0))s: ${line:-starting}, $(find "$d/crashes" -type f | wc -l) finding(s)"
+		done
+		wait "$pid" || true
+		known=0 new=0 deadlocks=0
+		while IFS= read -r f; do
+			"$replay" --target "$t" --variant "$soak_variant" "$f" >"$f.report" 2>&1 || true
+			first=$(sed -n 's/^FAIL [^:]*: //p' "$f.report" | head -n 1)
+			grep -q 'BUG: deadlock' "$f.report" && deadlocks=$((deadlocks + 1))
+			id=$(known_finding "$root" "$first" "$f.report")
+			if [ -n "$id" ]; then
+				known=$((known + 1))
+			else
+				new=$((new + 1))
+				echo "$prog:   new: ${f#"$root"/}: ${first:-(replays clean)}"
+			fi
+		done < <(find "$d/crashes" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+			-o -name 'oom-*' \) | sort)
+		execs=$(grep -aE '^#[0-9]+' "$d/log" | tail -n 1 | sed -E 's/^#([0-9]+).*/\1/')
+		rss=$(stat_of "$d/log" peak_rss_mb)
+		summary+=("soak   $t on $soak_variant, ${soak_minutes} min: ${execs:-?} execs, $new new, $known known (docs/findings.md), $deadlocks deadlock report(s), peak RSS ${rss:-?} MB; target 0 new: $(verdict "$new" '==' 0)")
+	done
 fi
 
 echo
