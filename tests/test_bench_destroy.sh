@@ -10,10 +10,12 @@
 #   seed-v3   the same flushes as fixed, without the barrier's rcu_barrier().
 # rcu_barrier() calls inside flush_rcu_work() (the batched path) depend on
 # whether a batch's grace period already ended, so only the others are
-# compared exactly.  Prints one line per check; exits 1 if one failed.
+# compared exactly.  Also scripts/bench.sh's refusal of a bad option.
+# Prints one line per check; exits 1 if one failed.
 set -uo pipefail
 
 bench=$1
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -80,6 +82,15 @@ expect "m18 is refused" 2 'boots' --variants m18
 expect "flag of another scenario" 2 'applies to --scenario module_unload' --modules 3
 expect "--kfree-rcu above --objects" 2 'more than' --scenario custom --objects 1 --kfree-rcu 2
 expect "unwritable --csv" 2 'cannot write' --csv "$tmp/no/such/dir/x.csv"
+
+# scripts/bench.sh refuses bad options before it builds anything
+rc=0
+"$root/scripts/bench.sh" --repeat 0 >"$tmp/out" 2>&1 || rc=$?
+if [ "$rc" -eq 2 ] && grep -q 'repeat' "$tmp/out"; then
+	echo "ok   bench.sh: bad --repeat"
+else
+	fail "bench.sh: bad --repeat: exit status $rc, expected 2"
+fi
 
 common=(--cpus 3 --sheaf-caches 2 --pending 2 --repeat 1)
 
