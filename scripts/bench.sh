@@ -23,6 +23,7 @@ cmdline="scripts/bench.sh${*:+ $*}"
 
 repeat=5
 sweep_repeat=
+pairs=11
 caches_list="0 2 8 32 128"
 cpus_list="2 4 8 16"
 doc=docs/benchmarks.md
@@ -30,7 +31,8 @@ target_ratio=1.8
 
 usage() {
 	cat <<'EOF'
-usage: scripts/bench.sh [--repeat R] [--sweep-repeat R] [--doc FILE] [--help]
+usage: scripts/bench.sh [--repeat R] [--sweep-repeat R] [--pairs P] [--doc FILE]
+                        [--help]
 
 Builds bench_destroy (release preset), runs the slub_kunit and module_unload
 scenarios, a sweep over background sheaf caches (0 2 8 32 128) x vCPUs
@@ -39,9 +41,10 @@ configuration, and writes FILE (default docs/benchmarks.md) with the tables,
 the plot (FILE's directory, benchmarks-destroy.png), the CSV of the sweep,
 the machine, the date and this command.
 
-  --repeat R        runs per configuration of the scenarios and of the
-                    instruments check, 1..101 (default 5)
+  --repeat R        runs per configuration of the scenarios, 1..101 (default 5)
   --sweep-repeat R  runs per sweep configuration, 1..101 (default: --repeat)
+  --pairs P         instruments check: runs of each program, alternating,
+                    1..101 (default 11)
   --doc FILE        where to write the document (default docs/benchmarks.md)
   --help            this text
 
@@ -65,11 +68,12 @@ check_int() {
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--repeat | --sweep-repeat | --doc)
+	--repeat | --sweep-repeat | --pairs | --doc)
 		[ $# -ge 2 ] && [ -n "$2" ] && [ "${2#-}" = "$2" ] || die_usage "option $1 needs a value"
 		case $1 in
 		--repeat) check_int "$1" "$2" 101; repeat=$2 ;;
 		--sweep-repeat) check_int "$1" "$2" 101; sweep_repeat=$2 ;;
+		--pairs) check_int "$1" "$2" 101; pairs=$2 ;;
 		--doc) doc=$2 ;;
 		esac
 		shift ;;
@@ -183,22 +187,25 @@ awk -F, 'NR > 1 { printf "%s %d %d %d %.6f %.2f %.2f\n", $2, $3 * $4, $3, $4, $1
 # ------------------------------------------------------------ instruments
 
 ik=128 ic=16
-echo "$prog: [4/4] instruments: $ik sheaf caches x $ic vCPUs, without and with the model's counters, $(runs "$repeat") each, alternating"
-: >"$out/instr-off.avg"
-: >"$out/instr-on.avg"
-for r in $(seq 1 "$repeat"); do
+echo "$prog: [4/4] instruments: $ik sheaf caches x $ic vCPUs, without and with the model's counters, $(runs "$pairs") each, alternating"
+# instr.dat: per pair, pre-seed and fixed without the counters, then with
+: >"$out/instr.dat"
+for r in $(seq 1 "$pairs"); do
+	ok=1
 	for which in off on; do
 		bin=$bench
 		[ "$which" = on ] && bin=$bench_stats
-		if run "instr-$which-$r" "$bin" --scenario slub_kunit --cpus "$ic" --sheaf-caches "$ik" \
-			--repeat 1 --variants pre-seed,fixed; then
-			echo "$(field "$out/instr-$which-$r.txt" pre-seed avg) $(field "$out/instr-$which-$r.txt" fixed avg)" \
-				>>"$out/instr-$which.avg"
-		fi
+		run "instr-$which-$r" "$bin" --scenario slub_kunit --cpus "$ic" --sheaf-caches "$ik" \
+			--repeat 1 --variants pre-seed,fixed || ok=0
 	done
+	[ "$ok" -eq 1 ] || continue
+	echo "$(field "$out/instr-off-$r.txt" pre-seed avg) $(field "$out/instr-off-$r.txt" fixed avg)" \
+	     "$(field "$out/instr-on-$r.txt" pre-seed avg) $(field "$out/instr-on-$r.txt" fixed avg)" \
+		>>"$out/instr.dat"
 done
-median_col() {
-	awk -v c="$2" '{ print $c }' "$1" | sort -g |
+# median_of CMD: the median of the numbers awk program CMD prints per line of instr.dat
+median_of() {
+	awk "{ print ($1) }" "$out/instr.dat" | sort -g |
 		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'
 }
 evals_pre=$(sed -n 's/^instruments: \([0-9.]*\).*/\1/p' "$out/instr-on-1.txt" 2>/dev/null | head -n 1)
@@ -273,12 +280,15 @@ scenario_table() {
 	done
 }
 
-i_pre_off=$(median_col "$out/instr-off.avg" 1)
-i_pre_on=$(median_col "$out/instr-on.avg" 1)
-i_fix_off=$(median_col "$out/instr-off.avg" 2)
-i_fix_on=$(median_col "$out/instr-on.avg" 2)
+i_pre_off=$(median_of '$1')
+i_fix_off=$(median_of '$2')
+i_pre_on=$(median_of '$3')
+i_fix_on=$(median_of '$4')
+# the median over the pairs of (with / without - 1), in per cent
+i_pre_pair=$(median_of '$1 > 0 ? ($3 / $1 - 1) * 100 : 0')
+i_fix_pair=$(median_of '$2 > 0 ? ($4 / $2 - 1) * 100 : 0')
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%+.1f %%", (b - a) * 100 / a; else print "n/a" }'; }
-spread() { awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s .. %s", v[1], v[NR] }'; }
+spread() { awk -v c="$1" '{ print $c }' "$out/instr.dat" | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s .. %s", v[1], v[NR] }'; }
 
 {
 cat <<EOF
@@ -372,15 +382,17 @@ or none. \`bench_destroy\` therefore times a copy of the model built without the
 flush and \`rcu_barrier()\` counts are taken by the linker's \`--wrap\` at the boundary between
 the model and the environment, not inside either. The check: the same program on the counting
 model (\`bench_destroy_stats\`) against \`bench_destroy\`, on the largest configuration of the
-sweep ($ik sheaf caches x $ic vCPUs, 2048 flush work items per pre-seed call), $(runs "$repeat") of
+sweep ($ik sheaf caches x $ic vCPUs, 2048 flush work items per pre-seed call), $(runs "$pairs") of
 each, alternating:
 
-| variant | without counters (us per call) | with counters (us per call) | difference | runs without / with | variant() evaluations per call |
+| variant | without counters: median (range), us per call | with counters: median (range) | difference of the medians | median of the pairs' differences | variant() evaluations per call |
 |---|---|---|---|---|---|
-| pre-seed | $i_pre_off | $i_pre_on | $(pct "$i_pre_off" "$i_pre_on") | $(spread "$out/instr-off.avg" 1) / $(spread "$out/instr-on.avg" 1) | ${evals_pre:-n/a} |
-| fixed | $i_fix_off | $i_fix_on | $(pct "$i_fix_off" "$i_fix_on") | $(spread "$out/instr-off.avg" 2) / $(spread "$out/instr-on.avg" 2) | ${evals_fixed:-n/a} |
+| pre-seed | $i_pre_off ($(spread 1)) | $i_pre_on ($(spread 3)) | $(pct "$i_pre_off" "$i_pre_on") | $(printf '%+.1f %%' "$i_pre_pair") | ${evals_pre:-n/a} |
+| fixed | $i_fix_off ($(spread 2)) | $i_fix_on ($(spread 4)) | $(pct "$i_fix_off" "$i_fix_on") | $(printf '%+.1f %%' "$i_fix_pair") | ${evals_fixed:-n/a} |
 
-A difference inside the spread of the runs is noise, not the counters.
+Each pair is one run of each program, back to back, so the pair's difference is less exposed to
+the machine's load drifting than the medians are. A difference well inside the range of the runs
+is noise, not the counters.
 
 ## Reading the figures
 
@@ -406,7 +418,7 @@ EOF
 echo "$prog: wrote $doc, $plot and $docdir/benchmarks-sweep.csv"
 
 echo "$prog: slub_kunit (24 vCPUs, 2 sheaf caches): pre-seed $k_pre us, seed-v3 $k_v3 us, fixed $k_fixed us per call; pre-seed / fixed $k_ratio (target $target_ratio): $verdict"
-echo "$prog: instruments: pre-seed $i_pre_off us without counters, $i_pre_on us with ($(pct "$i_pre_off" "$i_pre_on"))"
+echo "$prog: instruments: pre-seed $i_pre_off us without counters, $i_pre_on us with; median of the pairs' differences $(printf '%+.1f %%' "$i_pre_pair")"
 if [ "$failed" -ne 0 ]; then
 	echo "$prog: a bench_destroy run failed (see ${out#"$root"/}/)"
 	exit 1
