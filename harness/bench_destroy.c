@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kernel/kernel.h"
@@ -302,21 +301,6 @@ static void print_machine(void)
 	       sysconf(_SC_NPROCESSORS_ONLN), model, u.release, load[0], load[1], load[2]);
 }
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* What the environment's own waits cost, for reading the figures. */
 static void print_environment(void)
 {
@@ -324,18 +308,17 @@ static void print_environment(void)
 	unsigned int i;
 
 	for (i = 0; i < 5; i++) {
-		double t = now_us();
+		double t = bench_now_us();
 
 		rcu_barrier();
-		bar[i] = now_us() - t;
-		t = now_us();
+		bar[i] = bench_now_us() - t;
+		t = bench_now_us();
 		synchronize_rcu();
-		gp[i] = now_us() - t;
+		gp[i] = bench_now_us() - t;
 	}
-	qsort(bar, 5, sizeof(bar[0]), cmp_double);
-	qsort(gp, 5, sizeof(gp[0]), cmp_double);
 	printf("environment: rcu_barrier() %.0f us, synchronize_rcu() %.0f us "
-	       "(median of 5, liburcu urcu-memb, nothing queued)\n", bar[2], gp[2]);
+	       "(median of 5, liburcu urcu-memb, nothing queued)\n", bench_median(bar, 5),
+	       bench_median(gp, 5));
 }
 
 int main(int argc, char **argv)

@@ -79,6 +79,7 @@ struct bench_obj {
 };
 
 /* scenario.c: the environment of one run, and what every scenario uses */
+double bench_now_us(void);		/* CLOCK_MONOTONIC */
 int bench_env_start(const struct bench_config *cfg);
 void bench_env_stop(void);
 /* kfree_rcu() objects until each background cache has its pending ones. */
@@ -119,6 +120,7 @@ static inline struct bench_call *bench_result(const struct bench_results *res,
 }
 
 /* report.c */
+double bench_median(double *v, unsigned int n);	/* sorts @v */
 double bench_total_us(const struct bench_call *calls, unsigned int n);
 void bench_report_summary(const struct bench_results *res);
 void bench_report_tests(const struct bench_results *res);

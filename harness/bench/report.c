@@ -33,7 +33,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Sorts @v; its middle element (the lower middle one for an even @n). */
-static double median(double *v, unsigned int n)
+double bench_median(double *v, unsigned int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return v[(n - 1) / 2];
@@ -49,7 +49,7 @@ static unsigned int median_run(const struct bench_results *res, unsigned int v, 
 	for (r = 0; r < R; r++)
 		avg[r] = sorted[r] = bench_total_us(bench_result(res, r, v), res->nr_calls) /
 				     res->nr_calls;
-	m = median(sorted, R);
+	m = bench_median(sorted, R);
 	free(sorted);
 	for (r = 0; r < R; r++)
 		if (avg[r] == m)
@@ -175,8 +175,8 @@ void bench_report_tests(const struct bench_results *res)
 			for (r = 0; r < cfg->repeat; r++)
 				per_run[r] = bench_total_us(bench_result(res, r, v) + first, n) / n;
 			per_call(res, v, first, n, &pc);
-			snprintf(cell, sizeof(cell), "%.0f (%.0f / %.2g)", median(per_run, cfg->repeat),
-				 pc.flush_rcu_sheaf, pc.rcu_barrier);
+			snprintf(cell, sizeof(cell), "%.0f (%.0f / %.2g)",
+				 bench_median(per_run, cfg->repeat), pc.flush_rcu_sheaf, pc.rcu_barrier);
 			printf(" %22s", cell);
 		}
 		printf("\n");

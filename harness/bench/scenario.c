@@ -58,7 +58,7 @@ bool bench_failed(void)
 	return failed;
 }
 
-static double now_us(void)
+double bench_now_us(void)
 {
 	struct timespec ts;
 
@@ -157,9 +157,9 @@ void bench_timed_destroy(struct kmem_cache *s, struct bench_call *c)
 	for (i = 0; i < NR_VARIANT_SITES; i++)
 		evals -= __atomic_load_n(&variant_site_hits[i], __ATOMIC_RELAXED);
 	bench_counts_read(&before);
-	t0 = now_us();
+	t0 = bench_now_us();
 	kmem_cache_destroy(s);
-	c->us = now_us() - t0;
+	c->us = bench_now_us() - t0;
 	bench_counts_read(&after);
 	for (i = 0; i < NR_VARIANT_SITES; i++)
 		evals += __atomic_load_n(&variant_site_hits[i], __ATOMIC_RELAXED);
