@@ -27,7 +27,17 @@
 
 struct kmem_cache;
 
-/* The kernel's CONFIG_SLUB_STATS items, with the kernel's names ([P]). */
+/*
+ * The model's counters: the CONFIG_SLUB_STATS items below, the batched
+ * kvfree_rcu path's counters and variant()'s evaluation counts.  Each is
+ * one atomic that every vCPU thread adds to, where the kernel has per-CPU
+ * counters or none.  A build with SHEAF_NO_MODEL_COUNTERS defined models a
+ * kernel without CONFIG_SLUB_STATS: nothing is counted and they read 0.
+ * bench_destroy times that build, so that statistics cannot weigh on its
+ * figures.
+ *
+ * The kernel's CONFIG_SLUB_STATS items, with the kernel's names ([P]):
+ */
 enum stat_item {
 	ALLOC_PCS,		/* allocation from a percpu sheaf */
 	ALLOC_SLOWPATH,		/* allocation from a partial or new slab */

@@ -306,12 +306,16 @@ static inline struct node_barn *get_barn(const struct kmem_cache *s)
 
 static inline void stat(struct kmem_cache *s, enum stat_item si)
 {
+#ifndef SHEAF_NO_MODEL_COUNTERS
 	__atomic_fetch_add(&s->stat[si], 1, __ATOMIC_RELAXED);
+#endif
 }
 
 static inline void stat_add(struct kmem_cache *s, enum stat_item si, unsigned long v)
 {
+#ifndef SHEAF_NO_MODEL_COUNTERS
 	__atomic_fetch_add(&s->stat[si], v, __ATOMIC_RELAXED);
+#endif
 }
 
 /* Relaxed counter updates for the model_* and rcu_pending fields. */

@@ -139,7 +139,9 @@ extern struct model_kvfree_rcu_stats kvfree_rcu_stats;
 
 static inline void model_kvfree_stat_add(unsigned long *ctr, unsigned long n)
 {
+#ifndef SHEAF_NO_MODEL_COUNTERS
 	__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+#endif
 }
 #define kvfree_stat_add(field, n) model_kvfree_stat_add(&kvfree_rcu_stats.field, (n))
 

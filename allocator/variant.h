@@ -8,7 +8,8 @@
  * touches, with a one-line comment naming the commit or mutant.  The
  * default variant, "fixed", has no site set: upstream after b55b423e8518
  * and 67ea9d353d0b.  variant() also counts how often each site was
- * evaluated, so a test can show that a variant's site is reached.
+ * evaluated, so a test can show that a variant's site is reached; a build
+ * with SHEAF_NO_MODEL_COUNTERS (check.h) does not count.
  */
 #ifndef SHEAF_VARIANT_H
 #define SHEAF_VARIANT_H
@@ -48,7 +49,9 @@ extern unsigned long variant_site_hits[NR_VARIANT_SITES];
 /* Whether the selected variant changes @site; counts the evaluation. */
 static inline bool variant(enum variant_site site)
 {
+#ifndef SHEAF_NO_MODEL_COUNTERS
 	__atomic_fetch_add(&variant_site_hits[site], 1, __ATOMIC_RELAXED);
+#endif
 	return (__atomic_load_n(&variant_mask, __ATOMIC_RELAXED) >> site) & 1;
 }
 

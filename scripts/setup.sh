@@ -6,7 +6,8 @@
 # presets), clang/clang++ whose libFuzzer, ASan+UBSan and TSan runtimes
 # really compile, link and run, llvm-symbolizer (readable sanitizer reports),
 # liburcu-dev (urcu/urcu-memb.h and its libraries, threads backend) and,
-# unless --no-afl, AFL++ (afl-clang-fast, afl-fuzz).
+# unless --no-afl, AFL++ (afl-clang-fast, afl-fuzz); with --bench, gnuplot
+# with a PNG terminal (scripts/bench.sh).
 #
 # Missing Debian 12 packages are installed with apt-get when run as root;
 # otherwise the exact apt-get command is printed and the script exits 2.
@@ -17,17 +18,19 @@ set -euo pipefail
 
 prog=setup
 want_afl=1
+want_bench=0
 quiet=0
 
 usage() {
 	cat <<'EOF'
-usage: scripts/setup.sh [--no-afl] [--quiet] [--help]
+usage: scripts/setup.sh [--no-afl] [--bench] [--quiet] [--help]
 
 Checks the tools sheaf-fuzz needs (clang with libFuzzer and the sanitizer
 runtimes, gcc, cmake >= 3.25, ninja, liburcu-dev, git, AFL++) and installs
 the missing Debian 12 packages with apt-get when run as root.
 
   --no-afl   do not check or install AFL++ (afl-clang-fast, afl-fuzz)
+  --bench    also check gnuplot with a PNG terminal (scripts/bench.sh)
   --quiet    print nothing when everything is present
   --help     this text
 
@@ -39,6 +42,7 @@ EOF
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-afl) want_afl=0 ;;
+	--bench) want_bench=1 ;;
 	--quiet) quiet=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "$prog: unknown option '$1' (try --help)" >&2; exit 2 ;;
@@ -199,6 +203,10 @@ check_all() {
 	check_urcu
 	if [ "$want_afl" -eq 1 ]; then
 		{ have afl-clang-fast && have afl-fuzz; } || need afl++
+	fi
+	if [ "$want_bench" -eq 1 ]; then
+		{ have gnuplot && echo 'set terminal' | gnuplot 2>&1 | grep -qw pngcairo; } ||
+			need gnuplot-nox
 	fi
 }
 
