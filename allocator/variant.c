@@ -7,7 +7,7 @@
 
 unsigned long variant_mask;
 unsigned long variant_site_hits[NR_VARIANT_SITES];
-static const struct variant_desc *selected;
+static char selected_name[128] = "fixed";
 
 #define BIT(site)	(1UL << (site))
 
@@ -107,19 +107,43 @@ void variant_print_list(FILE *out)
 		fprintf(out, "%-9s %-78s %-44s %s\n", v->name, v->what, v->origin, v->oracle);
 }
 
+/*
+ * A name, or several joined by '+' ("h2-only+f1-fix"): the union of their
+ * sites, e.g. a historical bug with a later fix applied beside it.
+ */
 int variant_select(const char *name)
 {
-	const struct variant_desc *v = variant_lookup(name);
+	const struct variant_desc *v;
+	unsigned long mask = 0;
+	char part[64];
+	const char *p = name;
+	size_t n;
 
-	if (!v) {
-		fprintf(stderr, "unknown variant '%s'; valid variants:\n", name);
-		for (v = variant_table; v->name; v++)
-			fprintf(stderr, "  %-9s %s\n", v->name, v->what);
-		return -EINVAL;
+	if (!*p)
+		goto bad;
+	for (;;) {
+		n = strcspn(p, "+");
+		if (!n || n >= sizeof(part))
+			goto bad;
+		memcpy(part, p, n);
+		part[n] = '\0';
+		v = variant_lookup(part);
+		if (!v)
+			goto bad;
+		mask |= v->sites;
+		if (!p[n])
+			break;
+		p += n + 1;
 	}
-	selected = v;
-	variant_mask = v->sites;
+	snprintf(selected_name, sizeof(selected_name), "%s", name);
+	variant_mask = mask;
 	return 0;
+
+bad:
+	fprintf(stderr, "unknown variant '%s'; valid variants (join several with '+'):\n", name);
+	for (v = variant_table; v->name; v++)
+		fprintf(stderr, "  %-9s %s\n", v->name, v->what);
+	return -EINVAL;
 }
 
 int variant_select_from_env(void)
@@ -131,7 +155,7 @@ int variant_select_from_env(void)
 
 const char *variant_name(void)
 {
-	return selected ? selected->name : "fixed";
+	return selected_name;
 }
 
 void variant_reset_hits(void)

@@ -63,7 +63,10 @@ struct variant_desc {
 	const char *oracle;		/* the oracle expected to catch it */
 };
 
-/* Selects a variant by name; -EINVAL (after listing the valid names) if unknown. */
+/*
+ * Selects a variant by name, or the union of several joined by '+';
+ * -EINVAL (after listing the valid names) if one is unknown.
+ */
 int variant_select(const char *name);
 /* Selects $SHEAF_VARIANT if set, else "fixed". */
 int variant_select_from_env(void);
