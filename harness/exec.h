@@ -16,6 +16,8 @@
  * it runs.  The harness keeps programs legal kernel code: a cache being
  * destroyed is not used, a cache in use is not destroyed, a prefilled
  * sheaf serves one op at a time; an op that would break that is skipped.
+ * destroy_leak counts the model's slab errors, a global count, so it runs
+ * only while no other destroy does.
  */
 #ifndef SHEAF_HARNESS_EXEC_H
 #define SHEAF_HARNESS_EXEC_H
@@ -60,6 +62,8 @@ struct h_state {
 	struct h_task task[H_TASKS + 1];	/* [H_DRIVER]: the driver */
 	const struct program *prog;
 	unsigned int nr_ops;		/* ops that ran (or were skipped) */
+	unsigned int nr_destroying;	/* destroy and destroy_leak ops running */
+	bool kunit_destroy;		/* one of them is a destroy_leak */
 	bool tasks_mode;		/* fuzz_sched */
 	bool teardown;
 	bool over_budget;		/* fuzz_sched: the step budget ran out */

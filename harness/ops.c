@@ -634,6 +634,13 @@ static bool claim(const struct op *op, unsigned int *caches, int *sheaf)
 			break;
 		}
 	}
+	/* destroy_leak reads the global slab error count: no other destroy beside it */
+	if (destroys && h.nr_destroying &&
+	    (op->code == OP_destroy_leak || h.kunit_destroy)) {
+		h_note(" (another task's destroy%s is running, skipped)",
+		       h.kunit_destroy ? "_leak" : "");
+		return false;
+	}
 	if (*sheaf >= 0 && h.sheaf[*sheaf].busy) {
 		h_note(" (s%d: another task's op is using it, skipped)", *sheaf);
 		return false;
@@ -676,7 +683,15 @@ void ops_exec(const struct op *op)
 	}
 	if (sheaf >= 0)
 		h.sheaf[sheaf].busy = true;
+	if (op->code == OP_destroy || op->code == OP_destroy_leak) {
+		h.nr_destroying++;
+		h.kunit_destroy = op->code == OP_destroy_leak;
+	}
 	exec_table[op->code](op);
+	if (op->code == OP_destroy || op->code == OP_destroy_leak) {
+		h.nr_destroying--;
+		h.kunit_destroy = false;
+	}
 	if (sheaf >= 0)
 		h.sheaf[sheaf].busy = false;
 	for (c = 0; c < H_CACHES; c++) {

@@ -189,6 +189,15 @@ void tasks_report_context(FILE *out, unsigned int self)
 
 /* -------------------------------------------------------------- tasks */
 
+/* Task @t (the running one) leaves every level of its reader. */
+static void close_task_readers(unsigned int t)
+{
+	while (shadow_reader_nesting(t)) {
+		rcu_read_unlock();
+		shadow_reader_unlock(t);
+	}
+}
+
 static void task_main(void *arg)
 {
 	unsigned int self = (unsigned int)(uintptr_t)arg, i, skipped = 0;
@@ -205,10 +214,7 @@ static void task_main(void *arg)
 		h_run_op(i);
 	}
 	/* a task leaves its reader before it exits, as kernel code must */
-	while (shadow_reader_nesting(self)) {
-		rcu_read_unlock();
-		shadow_reader_unlock(self);
-	}
+	close_task_readers(self);
 	if (skipped)
 		trace_printf((int)smp_processor_id(), "T%u: %u op(s) skipped (step budget)", self,
 			     skipped);
@@ -247,6 +253,11 @@ void sched_run(const uint8_t *data, size_t size)
 	for (i = 0; i < h_program.nr_ops; i++)
 		if (h_program.task[i] == PROG_PROLOGUE)
 			h_run_op(i);
+	/*
+	 * The driver now sleeps until the tasks are done: a reader the
+	 * prologue left open would hold up every grace period they wait for.
+	 */
+	close_task_readers(H_DRIVER);
 
 	nr_tasks = max(h_program.nr_tasks, 2u);
 	for (i = 0; i < nr_tasks; i++) {

@@ -48,7 +48,8 @@ run/<timestamp>/<target>/ directory seeded from corpus/<target>/.
   --seconds S   fuzzing time per target, 1..604800 (default 60)
   --jobs J      parallel fuzzing processes per target, 1..64 (default 1):
                 libFuzzer -fork=J, or one AFL++ main and J-1 secondaries
-  --variant V   model variant under test, e.g. fixed, seed-v3, h1-only, m8
+  --variant V   model variant under test, e.g. fixed, seed-v3, h1-only, m8,
+                or several joined by '+' (h2-only+f1-fix)
                 (sets SHEAF_VARIANT; default: the target's own, "fixed")
   --cpus N      number of virtual CPUs, 1..64 (sets SHEAF_CPUS; default 4)
   --strict      count a crash that matches a finding written up in
@@ -110,7 +111,7 @@ esac
 check_int --seconds "$seconds" 604800
 check_int --jobs "$jobs" 64
 [ -z "$cpus" ] || check_int --cpus "$cpus" 64
-if [ -n "$variant" ] && ! [[ $variant =~ ^[a-z0-9][a-z0-9-]*$ ]]; then
+if [ -n "$variant" ] && ! [[ $variant =~ ^[a-z0-9][a-z0-9+-]*$ ]]; then
 	die_usage "--variant wants a variant name such as fixed, seed-v3 or m8, not '$variant'"
 fi
 for t in "${wanted[@]}"; do

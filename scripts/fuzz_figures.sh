@@ -43,6 +43,9 @@ find_limit=60
 mutant_limit=120
 soak_minutes=0
 soak_variant=fixed
+# fuzz_sched's timed runs carry the proposed fix of every known finding, so
+# that a known kernel bug does not end a measurement of something else
+sched_fix=+f1-fix
 baseline=
 what=()
 
@@ -51,7 +54,7 @@ usage() {
 usage: scripts/fuzz_figures.sh [speed] [find] [sched] [mutants] [soak]
            [--runs R] [--seconds S] [--seeds K] [--variant V]
            [--sched-variant V] [--mutants "V..."] [--soak-minutes M]
-           [--soak-variant V] [--baseline REV]
+           [--soak-variant V] [--baseline REV] [--strict]
 
 Measures fuzz_ops and fuzz_sched with libFuzzer (fuzz preset: ASan +
 UBSan, sim backend) and prints each figure with its target.  Default:
@@ -79,6 +82,10 @@ speed, find and sched; mutants and soak run only when named (soak with
   --soak-variant V    variant for soak (default fixed)
   --baseline REV      also build commit REV and alternate its speed runs with
                       this tree's; prints both medians and their ratio
+  --strict            fuzz_sched's speed, sched and mutants runs without the
+                      proposed fixes of known findings (by default they run
+                      on "<variant>+f1-fix": F1, docs/findings.md, is found
+                      on every variant within seconds and would end them)
   --help              this text
 
 Exit status: 0 every measured figure met its target; 1 one missed (or a
@@ -99,7 +106,7 @@ check_int() {
 }
 
 check_variant() {
-	[[ $2 =~ ^[a-z0-9][a-z0-9-]*$ ]] || die_usage "$1 wants a variant name such as seed-v3, not '$2'"
+	[[ $2 =~ ^[a-z0-9][a-z0-9+-]*$ ]] || die_usage "$1 wants a variant name such as seed-v3, not '$2'"
 }
 
 while [ $# -gt 0 ]; do
@@ -125,6 +132,7 @@ while [ $# -gt 0 ]; do
 			baseline=$(git -C "$root" rev-parse "$2^{commit}") ;;
 		esac
 		shift ;;
+	--strict) sched_fix= ;;
 	-h | --help) usage; exit 0 ;;
 	*) die_usage "unknown argument '$1'" ;;
 	esac
@@ -217,7 +225,9 @@ speed_run() {
 	mkdir -p "$d/corpus"
 	cp "corpus/$t"/* "$d/corpus/"
 	echo "$prog: speed run $r/$runs ($label): ${seconds}s of $t from $(find "corpus/$t" -type f | wc -l) seeds"
-	(cd "$d" && SHEAF_VARIANT=fixed exec "$bin" -max_total_time="$seconds" \
+	local v=fixed
+	[ "$t" = fuzz_ops ] || v=fixed$sched_fix
+	(cd "$d" && SHEAF_VARIANT=$v exec "$bin" -max_total_time="$seconds" \
 		-print_final_stats=1 -timeout=25 -dict="$root/corpus/$t.dict" \
 		-artifact_prefix="$d/" corpus >log 2>&1) &
 	progress $! "$d/log" "$label"
@@ -348,13 +358,14 @@ if want sched || want mutants; then
 	strip_schedules "$stripped"
 fi
 if want sched; then
-	find_figure fuzz_sched "$sched_variant" empty "" 60
-	find_figure fuzz_sched "$sched_variant" seeds "$root/corpus/fuzz_sched" 10
-	find_figure fuzz_sched "$sched_variant" seeds-without-schedules "$stripped" ""
+	find_figure fuzz_sched "$sched_variant$sched_fix" empty "" 60
+	find_figure fuzz_sched "$sched_variant$sched_fix" seeds "$root/corpus/fuzz_sched" 10
+	find_figure fuzz_sched "$sched_variant$sched_fix" seeds-without-schedules "$stripped" ""
 fi
 
 if want mutants; then
 	for v in $mutants; do
+		v=$v$sched_fix
 		echo "$prog: mutant $v: fuzz_sched from the seeds without schedules (at most ${mutant_limit}s)"
 		first_crash fuzz_sched "$v" "$mutant_limit" 1 "$out/mutant-$v" "$stripped"
 		if [ -z "$crash" ]; then

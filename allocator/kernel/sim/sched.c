@@ -284,7 +284,7 @@ static struct sim_ctx *deadlock(void)
 {
 	struct sim_ctx *c, *victim = NULL;
 	const char *func = sim.cur->state == SIM_BLOCKED ? sim.cur->wait.func : "sim_schedule";
-	char buf[1536], what[192];
+	char buf[2048], what[192];
 	size_t len = 0;
 	unsigned int i;
 
@@ -296,6 +296,14 @@ static struct sim_ctx *deadlock(void)
 		if (len < sizeof(buf))
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\n  %s/%d on vCPU %u: %s",
 						c->task.comm, c->task.pid, c->task.cpu, what);
+		/* and what it holds, which somebody else may be waiting for */
+		for (int k = 0; k < c->task.lockdep_depth && len < sizeof(buf); k++) {
+			const struct lockdep_map *m = c->task.held_locks[k].instance;
+
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s%s",
+						k ? ", " : "; holds ", m && m->name ? m->name : "?",
+						c->task.held_locks[k].read ? " (shared)" : "");
+		}
 	}
 	vcpu_report(VCPU_REPORT_BUG, "deadlock", func, "no context can make progress:%s", buf);
 
