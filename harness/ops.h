@@ -148,6 +148,7 @@ struct ops_config {
 	unsigned int nr_nodes;		/* from SHEAF_NODES, default 1 */
 	const char *target;		/* named in reports */
 	FILE *trace;			/* non-NULL: print each op and its effect */
+	const char *input_name;		/* named in reports when set (replay --no-fork) */
 	bool events;			/* with trace: also the sim event trace */
 };
 extern struct ops_config ops_config;

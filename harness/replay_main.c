@@ -22,6 +22,7 @@
 #define _GNU_SOURCE	/* asprintf, strsignal */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -81,15 +82,43 @@ static __attribute__((noreturn, format(printf, 1, 2))) void die_usage(const char
 	exit(2);
 }
 
+/*
+ * Opens @path for reading if it is a regular file; anything else (a
+ * directory, a FIFO, a device) is refused with its name, so that no tool
+ * waits on a pipe or reads an endless /dev/zero.  NULL after the message.
+ */
+static FILE *open_regular(const char *path, const char *mode)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot read '%s': %s\n", prog, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: '%s' is not a regular file\n", prog, path);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, mode);
+	if (!f) {
+		fprintf(stderr, "%s: cannot read '%s': %s\n", prog, path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 /* Reads @path into a buffer of exactly its size (NULL and an error message on failure). */
 static uint8_t *read_file(const char *path, size_t *size)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = open_regular(path, "rb");
 	uint8_t *buf = NULL;
 	long n;
 
 	if (!f)
-		goto fail;
+		return NULL;
 	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
 		goto fail_close;
 	buf = malloc(n ? (size_t)n : 1);
@@ -103,7 +132,6 @@ fail_free:
 	free(buf);
 fail_close:
 	fclose(f);
-fail:
 	fprintf(stderr, "%s: cannot read '%s': %s\n", prog, path, strerror(errno ? errno : EIO));
 	return NULL;
 }
@@ -144,9 +172,13 @@ static bool add_path(const char *path)
 		fprintf(stderr, "%s: cannot read '%s': %s\n", prog, path, strerror(errno));
 		return false;
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (S_ISREG(st.st_mode)) {
 		add_file(path);
 		return true;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: '%s' is not a regular file or a directory\n", prog, path);
+		return false;
 	}
 	d = opendir(path);
 	if (!d) {
@@ -252,6 +284,9 @@ static int run_all(bool fork_each)
 	}
 	for (i = 0; i < nr_files; i++) {
 		if (!fork_each) {
+			/* a report ends the process: what came before must be out, and it names the file */
+			fflush(stdout);
+			ops_config.input_name = files[i];
 			target->one(bufs[i], sizes[i]);
 			printf("OK   %s\n", files[i]);
 			continue;
@@ -273,13 +308,11 @@ static int run_all(bool fork_each)
 /* Assembles the text form in @in_path (NULL after printing what is wrong). */
 static uint8_t *assemble(const char *in_path, size_t *size)
 {
-	FILE *in = fopen(in_path, "r");
+	FILE *in = open_regular(in_path, "r");
 	uint8_t *buf;
 
-	if (!in) {
-		fprintf(stderr, "%s: cannot read '%s': %s\n", prog, in_path, strerror(errno));
+	if (!in)
 		return NULL;
-	}
 	buf = program_assemble(in, in_path, size);
 	fclose(in);
 	return buf;
@@ -342,8 +375,11 @@ int main(int argc, char **argv)
 		    !strcmp(a, "-o") || !strcmp(a, "--dis") || !strcmp(a, "--doc")) {
 			if (i + 1 >= argc)
 				die_usage("option %s needs a value", a);
-			if (!strcmp(a, "--variant"))
+			if (!strcmp(a, "--variant")) {
+				if (!*argv[i + 1])
+					die_usage("--variant wants a variant name, not an empty string");
 				setenv("SHEAF_VARIANT", argv[++i], 1);
+			}
 			else if (!strcmp(a, "--target")) {
 				target = fuzz_target_lookup(argv[++i]);
 				if (!target)
@@ -379,24 +415,24 @@ int main(int argc, char **argv)
 	}
 
 	if (asm_in || out) {
-		if (!asm_in || !out || dis || dict || nr_files)
+		if (!asm_in || !out || dis || dict || nr_paths)
 			die_usage("--asm FILE.ops -o FILE takes nothing else");
 		return assemble_to(asm_in, out);
 	}
 	if (dis) {
-		if (dict || nr_files)
+		if (dict || nr_paths)
 			die_usage("--dis FILE takes nothing else");
 		return disassemble(dis);
 	}
 	if (doc) {
-		if (dict || nr_files)
+		if (dict || nr_paths)
 			die_usage("--doc %s takes nothing else", doc);
 		if (ops_print_doc(stdout, doc))
 			die_usage("--doc takes operands, opcodes or abi, not '%s'", doc);
 		return 0;
 	}
 	if (dict) {
-		if (nr_files)
+		if (nr_paths)
 			die_usage("--dict takes nothing else");
 		ops_print_dict(stdout);
 		return 0;
@@ -405,6 +441,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (!nr_paths)
 		die_usage("no input given");
+	if (!nr_files)
+		die_usage("no input file under the path(s) given (hidden files and *.md are skipped)");
 
 	target->init(&argc, &argv);
 	if (trace) {

@@ -66,6 +66,8 @@ static void report_hook(FILE *out)
 		fflush(ops_config.trace);	/* the report aborts: the trace first */
 	fprintf(out, "harness: %s, variant %s, %u vCPUs", ops_config.target, variant_name(),
 		ops_config.nr_cpus);
+	if (ops_config.input_name)
+		fprintf(out, ", input %s", ops_config.input_name);
 	if (t->op) {
 		op_format(t->op, text, sizeof(text));
 		if (self == H_DRIVER)

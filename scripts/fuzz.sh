@@ -73,7 +73,8 @@ die_usage() {
 
 # optarg NAME VALUE: VALUE must be present and not look like an option.
 optarg() {
-	if [ -z "${2-}" ] || [ "${2#-}" != "$2" ]; then
+	# a negative number is a value (check_int refuses it with its range)
+	if [ -z "${2-}" ] || { [ "${2#-}" != "$2" ] && ! [[ $2 =~ ^-[0-9]+$ ]]; }; then
 		die_usage "option $1 needs a value"
 	fi
 }
@@ -113,6 +114,17 @@ check_int --jobs "$jobs" 64
 [ -z "$cpus" ] || check_int --cpus "$cpus" 64
 if [ -n "$variant" ] && ! [[ $variant =~ ^[a-z0-9][a-z0-9+-]*$ ]]; then
 	die_usage "--variant wants a variant name such as fixed, seed-v3 or m8, not '$variant'"
+fi
+# Known before anything is built: the names of allocator/variant.c's table.
+if [ -n "$variant" ]; then
+	mapfile -t variants < <(sed -n 's/^\t{ "\([a-z0-9-]*\)",.*/\1/p' "$root/allocator/variant.c")
+	IFS=+ read -ra parts <<<"$variant"
+	for v in "${parts[@]}"; do
+		case " ${variants[*]} " in
+		*" $v "*) ;;
+		*) die_usage "unknown variant '$v' (allocator/variant.c has: ${variants[*]})" ;;
+		esac
+	done
 fi
 for t in "${wanted[@]}"; do
 	[[ $t =~ ^[A-Za-z0-9_]+$ ]] || die_usage "--target wants a target name such as fuzz_ops, not '$t'"

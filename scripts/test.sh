@@ -64,6 +64,15 @@ if [ -n "$jobs" ] && ! [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]]; then
 	die_usage "-j wants a number of jobs from 1 to 999, not '$jobs'"
 fi
 [ ${#presets[@]} -gt 0 ] || presets=(asan tsan debug release)
+# An empty selection is a usage error, not a pass: the labels the CMake
+# files give their tests (and the backends' sim and threads).
+if [ -n "$label" ]; then
+	mapfile -t labels < <({ grep -rhoE 'LABELS +"?[a-z; ]+' --include=CMakeLists.txt \
+		--include='*.cmake' "$root" | sed -E 's/LABELS +"?//' | tr '; ' '\n\n'
+		printf 'sim\nthreads\n'; } | grep -E '^[a-z]+$' | sort -u)
+	printf '%s\n' "${labels[@]}" | grep -qE -- "$label" ||
+		die_usage "--label '$label' matches no test label (${labels[*]})"
+fi
 
 cd "$root"
 "$root/scripts/setup.sh" --no-afl
@@ -138,6 +147,7 @@ test_preset() {
 
 	if run_step "$p" configure "$logdir/$p-configure.log" cmake --preset "$p"; then
 		st_conf[$p]=ok
+
 		if run_step "$p" build "$logdir/$p-build.log" \
 			    cmake --build --preset "$p" "${build_args[@]}"; then
 			st_build[$p]=ok

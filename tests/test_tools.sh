@@ -18,7 +18,8 @@ fails=0
 expect() {
 	local name=$1 want=$2 pattern=$3 rc=0
 	shift 3
-	"$@" >"$tmp/out" 2>&1 || rc=$?
+	# (in a subshell whose stderr is dropped: the shell's "Aborted" notice)
+	( "$@" >"$tmp/out" 2>&1; exit $? ) 2>/dev/null || rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		echo "FAIL $name: exit status $rc, expected $want"
 		tail -n 5 "$tmp/out"
@@ -48,6 +49,40 @@ expect "replay --dis: bytes to text" 0 '^kfree_rcu c0\.o0$' "$replay" --dis "$tm
 expect "replay --trace: the program, then the report" 1 \
 	'kfree_rcu c0\.o0.*c0\.rcu_pending=1' "$replay" --variant h1-only --trace "$tmp/h1.bin"
 
+# Bad input: a clear error with exit status 2, never a hang, a crash or a
+# silent wrong answer.
+mkfifo "$tmp/fifo"
+mkdir -p "$tmp/empty-dir"
+{ printf 'create c0 size=64 sheaf=32 # %0600d\n' 0
+  printf 'alloc c0%0300s nowait\n' ''
+  printf 'kfree_rcu c0.o0\n'; } >"$tmp/long.ops"
+printf 'alloc c0 %0300d\n' 0 >"$tmp/bad-long.ops"
+expect "replay --asm: a 600-byte comment" 0 '' "$replay" --asm "$tmp/long.ops" -o "$tmp/long.bin"
+expect "replay --asm: ...and an operand past column 300 assemble exactly" 0 \
+	'^alloc c0 nowait$' "$replay" --dis "$tmp/long.bin"
+expect "replay --asm: a bad long line is refused with file:line" 2 'bad-long.ops:1:' \
+	"$replay" --asm "$tmp/bad-long.ops" -o "$tmp/x"
+expect "replay: a FIFO is refused, not waited on" 2 'not a regular file' \
+	timeout 10 "$replay" "$tmp/fifo"
+expect "replay --dis: a FIFO is refused" 2 'not a regular file' timeout 10 "$replay" --dis "$tmp/fifo"
+expect "replay --asm: /dev/zero is refused" 2 'not a regular file' \
+	timeout 10 "$replay" --asm /dev/zero -o "$tmp/x"
+expect "replay --dis: a directory is refused" 2 'not a regular file' "$replay" --dis "$tmp"
+expect "replay --asm: a directory is refused" 2 'not a regular file' \
+	"$replay" --asm "$tmp/empty-dir" -o "$tmp/from-dir"
+expect "replay --asm: ...and writes nothing" 1 '' test -e "$tmp/from-dir"
+expect "replay: an unreadable file is exit 2, no leak report" 2 'cannot read' \
+	"$replay" "$seed" "$tmp/no-such-file"
+expect "replay: ...and says nothing of a leak" 1 '' grep -q LeakSanitizer "$tmp/out"
+expect "replay: a directory without inputs" 2 'no input file' "$replay" "$tmp/empty-dir"
+expect "replay: an empty --variant" 2 'variant' "$replay" --variant '' "$seed"
+expect "replay --dict: takes no file" 2 'takes nothing else' "$replay" --dict "$seed"
+expect "replay --no-fork: the lines before a failing input are kept" 134 "^OK .*$(basename "$seed")" \
+	"$replay" --no-fork --variant seed-v3 "$seed" "$bug"
+expect "replay --no-fork: ...and its report names the file" 134 "input .*$(basename "$bug")" \
+	"$replay" --no-fork --variant seed-v3 "$seed" "$bug"
+expect "replay --target: unknown" 2 'unknown target' "$replay" --target fuzz_nope "$seed"
+
 expect "bench_ops: one round" 0 '^median: [0-9.]+ us per input, [0-9]+ inputs/s' \
 	"$bench" --rounds 1 "$root/corpus/fuzz_ops"
 expect "bench_ops: rounds out of range" 2 'rounds' "$bench" --rounds 0 "$seed"
@@ -55,6 +90,11 @@ expect "bench_ops: missing file" 2 'no-such-file' "$bench" "$tmp/no-such-file"
 expect "bench_ops: no input" 2 'usage' "$bench"
 
 expect "fuzz.sh: bad --seconds" 2 'seconds' "$root/scripts/fuzz.sh" --seconds 0
+expect "fuzz.sh: negative --seconds" 2 'whole number' "$root/scripts/fuzz.sh" --seconds -5
+expect "fuzz.sh: unknown --variant, before any build" 2 'unknown variant' \
+	"$root/scripts/fuzz.sh" --variant nosuch
+expect "test.sh: a --label that selects nothing" 2 'matches no test label' \
+	"$root/scripts/test.sh" --label nosuch
 expect "fuzz.sh: bad --engine" 2 'engine' "$root/scripts/fuzz.sh" --engine honggfuzz
 expect "fuzz_figures.sh: bad --runs" 2 'runs' "$root/scripts/fuzz_figures.sh" --runs 0
 expect "fuzz_figures.sh: unknown figure" 2 'unknown' "$root/scripts/fuzz_figures.sh" speedy
