@@ -204,12 +204,14 @@ verdict() {
 	fi
 }
 
-# progress PID LOG LABEL: a line every 10 s while PID runs
+# progress PID LOG LABEL: a line every 10 s while PID runs; returns within
+# a tenth of a second of its end (the find figures time it)
 progress() {
-	local pid=$1 log=$2 label=$3 t0=$SECONDS line
+	local pid=$1 log=$2 label=$3 t0=$SECONDS n=0 line
 	while kill -0 "$pid" 2>/dev/null; do
-		sleep 10
-		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		n=$((n + 1))
+		[ $((n % 100)) -eq 0 ] && kill -0 "$pid" 2>/dev/null || continue
 		line=$(grep -aE '^#[0-9]+' "$log" 2>/dev/null | tail -n 1 | cut -c1-100)
 		echo "$prog:   $label $((SECONDS - t0))s: ${line:-starting}"
 	done
