@@ -166,13 +166,17 @@ static bool kasan_quarantine_put(struct kmem_cache *s, struct slab *slab,
 {
 	unsigned long flags;
 
-	if (!quarantine_capacity)
+	if (!READ_ONCE(quarantine_capacity))
 		return false;
 
+	spin_lock_irqsave(&quarantine_lock, flags);
+	/* model_set_quarantine() may have turned it off since */
+	if (!quarantine_capacity) {
+		spin_unlock_irqrestore(&quarantine_lock, flags);
+		return false;
+	}
 	model_set_obj_state(slab, idx, MODEL_OBJ_QUARANTINE);
 	model_count_add(s->model_quarantined, 1L);
-
-	spin_lock_irqsave(&quarantine_lock, flags);
 	if (quarantine_count == quarantine_capacity) {
 		void *oldest = quarantine_ring[quarantine_head];
 
@@ -294,6 +298,29 @@ int model_quarantine_init(const struct model_config *cfg)
 	if (!quarantine_ring)
 		return -ENOMEM;
 	quarantine_capacity = cfg->quarantine_objects;
+	return 0;
+}
+
+int model_set_quarantine(unsigned int objects)
+{
+	unsigned long flags;
+
+	if (objects > ARRAY_SIZE(quarantine_small) ||
+	    (quarantine_capacity && quarantine_ring != quarantine_small))
+		return -EINVAL;
+	spin_lock_irqsave(&quarantine_lock, flags);
+	/* what the quarantine holds goes back to its slabs, as a reduce would */
+	while (quarantine_count) {
+		void *oldest = quarantine_ring[quarantine_head];
+
+		quarantine_head = (quarantine_head + 1) % quarantine_capacity;
+		quarantine_count--;
+		qlink_free(oldest);
+	}
+	quarantine_ring = quarantine_small;
+	quarantine_head = 0;
+	WRITE_ONCE(quarantine_capacity, objects);
+	spin_unlock_irqrestore(&quarantine_lock, flags);
 	return 0;
 }
 

@@ -113,6 +113,12 @@ struct model_config {
 	bool exit_checks;
 };
 void model_config_default(struct model_config *cfg);
+/*
+ * Resizes the KASAN-like quarantine of a running model, 0 (off) to 64
+ * objects; what it holds goes back to its slabs first.  -EINVAL for a size
+ * above 64, or when slab_model_init() made a larger one.
+ */
+int model_set_quarantine(unsigned int objects);
 /* Registers the hotplug callbacks and creates the workqueues; 0 or -errno. */
 int slab_model_init(const struct model_config *cfg);
 /*

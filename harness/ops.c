@@ -30,6 +30,7 @@
 #include "kernel/vcpu.h"
 #include "slab.h"
 #include "check.h"
+#include "vmalloc.h"
 
 #include "exec.h"
 #include "shadow.h"
@@ -572,6 +573,65 @@ static void exec_mem_offline(const struct op *op)
 	model_memory_going_offline();
 }
 
+/* The KASAN-like quarantine's size from here on: 0 lets frees reach the sheaves. */
+static void exec_quarantine(const struct op *op)
+{
+	if (model_set_quarantine(op->arg[0]))
+		h_note(" (refused)");
+}
+
+static void exec_fail_noretry(const struct op *op)
+{
+	vcpu_fail_next_mayfail(op->arg[0]);
+}
+
+static void exec_vmalloc(const struct op *op)
+{
+	unsigned int v = op->arg[0], size = op->arg[1];
+	void *p;
+
+	if (!shadow_vm_reserve(v)) {
+		h_note(" (v%u in use, skipped)", v);
+		return;
+	}
+	p = vmalloc(size);
+	if (!p) {
+		shadow_vm_unreserve(v);
+		h_note(" failed");
+		return;
+	}
+	shadow_vm_alloc(v, p, size);
+}
+
+static void exec_vfree(const struct op *op)
+{
+	unsigned int v = op->arg[0];
+	void *p = shadow_vm_live(v);
+
+	if (!p) {
+		h_note(" (v%u: not live, skipped)", v);
+		return;
+	}
+	shadow_vm_freed(h_self(), v, SHADOW_FREE);
+	vfree(p);
+}
+
+/* kvfree_rcu() of a vmalloc area: the batched path's channel 1. */
+static void exec_kvfree_rcu_vmalloc(const struct op *op)
+{
+	unsigned int v = op->arg[0];
+	struct h_object *p = shadow_vm_live(v);
+	int rec;
+
+	if (!p) {
+		h_note(" (v%u: not live, skipped)", v);
+		return;
+	}
+	rec = shadow_vm_freed(h_self(), v, SHADOW_KFREE_RCU);
+	kvfree_rcu(p, rcu);
+	shadow_kfree_rcu_returned(rec);
+}
+
 /* fuzz_sched: the ops after it are task N's (input.c); fuzz_ops runs them all in order. */
 static void exec_task(const struct op *op)
 {
@@ -709,8 +769,17 @@ void ops_teardown(void)
 
 	close_readers();
 	vcpu_fail_next(0);
+	vcpu_fail_next_mayfail(0);
 	vcpu_fail_next_blocking(0);
 	h.trylock_fail_at = 0;
+	for (c = 0; c < H_VAREAS; c++) {
+		void *p = shadow_vm_live(c);
+
+		if (!p)
+			continue;
+		shadow_vm_freed(H_DRIVER, c, SHADOW_FREE);
+		vfree(p);
+	}
 	for (c = 0; c < H_CACHES; c++) {
 		if (!h.cache[c].s)
 			continue;

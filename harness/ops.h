@@ -26,6 +26,7 @@
 #define H_SHEAVES	4	/* s0..s3, prefilled sheaves */
 #define H_MAX_NESTING	8	/* rcu_read_lock() depth */
 #define H_TASKS		4	/* fuzz_sched: task programs T0..T3 */
+#define H_VAREAS	4	/* v0..v3, vmalloc areas */
 /*
  * Ops per input; the rest is ignored.  Enough for every state a program can
  * name (a full barn of 64-object sheaves takes about 80 bulk ops), and it

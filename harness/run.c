@@ -39,6 +39,10 @@
 
 #define H_QUARANTINE	8	/* objects in the model's KASAN-like quarantine */
 
+#ifdef SHEAF_COVERAGE
+int __llvm_profile_write_file(void);
+#endif
+
 struct ops_config ops_config = { .nr_cpus = 4, .nr_nodes = 1, .target = "fuzz_ops" };
 struct h_state h;
 struct program h_program;
@@ -64,6 +68,10 @@ static void report_hook(FILE *out)
 
 	if (ops_config.trace)
 		fflush(ops_config.trace);	/* the report aborts: the trace first */
+#ifdef SHEAF_COVERAGE
+	/* the abort skips the runtime's exit dump: keep what this input reached */
+	__llvm_profile_write_file();
+#endif
 	fprintf(out, "harness: %s, variant %s, %u vCPUs", ops_config.target, variant_name(),
 		ops_config.nr_cpus);
 	if (ops_config.input_name)
@@ -126,6 +134,7 @@ static const struct sim_decider inline_decider = { decide, NULL };
 
 struct trace_snap {
 	struct vcpu_stats env;
+	struct model_kvfree_rcu_stats kv;
 	unsigned long stat[H_CACHES][NR_SLUB_STAT_ITEMS];
 	long rcu_pending[H_CACHES];
 	bool had[H_CACHES];
@@ -143,6 +152,7 @@ static void trace_snap(struct trace_snap *t)
 	unsigned int c, i;
 
 	vcpu_get_stats(&t->env);
+	model_kvfree_rcu_get_stats(&t->kv);
 	for (c = 0; c < H_CACHES; c++) {
 		t->had[c] = h.cache[c].s;
 		if (!t->had[c])
@@ -150,6 +160,29 @@ static void trace_snap(struct trace_snap *t)
 		for (i = 0; i < NR_SLUB_STAT_ITEMS; i++)
 			t->stat[c][i] = model_cache_stat(h.cache[c].s, (enum stat_item)i);
 		t->rcu_pending[c] = rcu_pending_of(c);
+	}
+}
+
+/* The batched kvfree_rcu path's counters that moved: kvfree.<name>+N. */
+static void trace_kvfree(FILE *out, const struct model_kvfree_rcu_stats *k0)
+{
+	static const struct { const char *name; size_t off; } fields[] = {
+#define F(f) { #f, offsetof(struct model_kvfree_rcu_stats, f) }
+		F(bulk_objs[0]), F(bulk_objs[1]), F(list_objs), F(inline_objs),
+		F(block_alloc_failed), F(pages_filled), F(monitor_runs), F(ready_objs),
+		F(batches_queued), F(work_runs), F(freed_objs), F(barrier_offloads),
+#undef F
+	};
+	struct model_kvfree_rcu_stats k1;
+	unsigned int i;
+
+	model_kvfree_rcu_get_stats(&k1);
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		unsigned long a = *(const unsigned long *)((const char *)k0 + fields[i].off);
+		unsigned long b = *(const unsigned long *)((const char *)&k1 + fields[i].off);
+
+		if (a != b)
+			fprintf(out, " kvfree.%s+%lu", fields[i].name, b - a);
 	}
 }
 
@@ -175,6 +208,7 @@ static void trace_op(unsigned int index, const struct op *op, const struct trace
 		fprintf(out, " callbacks+%lu", env.callbacks_run - t0->env.callbacks_run);
 	if (env.gps_completed != t0->env.gps_completed)
 		fprintf(out, " gps+%lu", env.gps_completed - t0->env.gps_completed);
+	trace_kvfree(out, &t0->kv);
 	for (c = 0; c < H_CACHES; c++) {
 		long pending;
 

@@ -56,6 +56,7 @@
 #endif
 
 #define MAX_RECORDS	1024
+#define VM_C		0xff		/* the "cache" of a vmalloc area's record */
 
 /* The structure check after each op: level 1, or the full walk in debug builds. */
 #if SHEAF_DEBUG_LEVEL >= 2
@@ -80,7 +81,7 @@ struct record {
 	unsigned long seq;		/* the start of the freeing op */
 	unsigned long seq_ret;		/* KFREE_RCU: when the call returned; 0: not yet */
 	unsigned int op;		/* its op index, for reports */
-	unsigned char c, slot;
+	unsigned char c, slot;		/* c == VM_C: vmalloc area v<slot> */
 	unsigned char how;		/* enum shadow_free_how */
 	bool in_use;
 	bool given_back;		/* KFREE_RCU: the model's rcu free hook saw it */
@@ -100,6 +101,12 @@ static struct {
 		bool typesafe;
 		struct slot slot[H_OBJS];
 	} cache[H_CACHES];
+	struct vm_shadow {
+		struct h_object *p;
+		unsigned long canary;
+		unsigned int size;
+		unsigned char state;	/* enum slot_state */
+	} vm[H_VAREAS];
 	struct shadow_task {
 		struct reader reader;
 		unsigned long op_seq;	/* the start of its op in progress */
@@ -165,6 +172,16 @@ static const void *poisoned(const void *p, size_t size)
 	(void)size;
 	return NULL;
 #endif
+}
+
+/* How a report names the object of a record: "c0.o3", or "v1". */
+static const char *rec_name(const struct record *r, char *buf, size_t size)
+{
+	if (r->c == VM_C)
+		snprintf(buf, size, "v%u", r->slot);
+	else
+		snprintf(buf, size, "c%u.o%u", r->c, r->slot);
+	return buf;
 }
 
 /* ------------------------------------------------------------ readers */
@@ -279,6 +296,7 @@ static struct record *pending_record_of(const void *p)
 static void rcu_free_hook(const void *obj, enum model_rcu_path path)
 {
 	struct record *r = pending_record_of(obj);
+	char name[16];
 
 	if (!r)
 		return;
@@ -288,9 +306,10 @@ static void rcu_free_hook(const void *obj, enum model_rcu_path path)
 		vcpu_report(VCPU_REPORT_BUG,
 			    "RCU contract: kfree_rcu() object freed before a grace period",
 			    model_rcu_path_name(path),
-			    "c%u.o%u = %p was given to kfree_rcu() at op %u; no grace period has "
-			    "completed since, yet the %s path runs its free hooks now%s", r->c,
-			    r->slot, (void *)r->p, r->op, model_rcu_path_name(path),
+			    "%s = %p was given to kfree_rcu() at op %u; no grace period has "
+			    "completed since, yet the %s path runs its free hooks now%s",
+			    rec_name(r, name, sizeof(name)), (void *)r->p, r->op,
+			    model_rcu_path_name(path),
 			    any_reader_protects(r->seq) ?
 			    ", while a reader that began before the kfree_rcu() is inside" : "");
 }
@@ -449,6 +468,64 @@ void shadow_kfree_rcu_returned(int rec)
 		sh.rec[rec].seq_ret = ++sh.seq;
 }
 
+/* ------------------------------------------------------- vmalloc areas */
+
+bool shadow_vm_reserve(unsigned int v)
+{
+	if (sh.vm[v].state == SLOT_LIVE || sh.vm[v].state == SLOT_RESERVED)
+		return false;
+	sh.vm[v].state = SLOT_RESERVED;
+	return true;
+}
+
+void shadow_vm_unreserve(unsigned int v)
+{
+	sh.vm[v].state = SLOT_EMPTY;
+}
+
+void shadow_vm_alloc(unsigned int v, void *obj, unsigned int size)
+{
+	struct vm_shadow *vm = &sh.vm[v];
+	struct h_object *p = obj;
+
+	vm->p = p;
+	vm->size = size;
+	vm->canary = make_canary(p);
+	vm->state = SLOT_LIVE;
+	p->canary = vm->canary;
+}
+
+void *shadow_vm_live(unsigned int v)
+{
+	return sh.vm[v].state == SLOT_LIVE ? sh.vm[v].p : NULL;
+}
+
+int shadow_vm_freed(unsigned int t, unsigned int v, enum shadow_free_how how)
+{
+	struct vm_shadow *vm = &sh.vm[v];
+	struct record *r = NULL;
+
+	if (READ_ONCE(vm->p->canary) != vm->canary)
+		vcpu_report(VCPU_REPORT_BUG, "allocator contract: live object overwritten",
+			    how == SHADOW_KFREE_RCU ? "kvfree_call_rcu" : "vfree",
+			    "v%u = %p: canary %#lx, expected %#lx", v, (void *)vm->p,
+			    vm->p->canary, vm->canary);
+	if (how == SHADOW_KFREE_RCU)
+		r = new_record();
+	if (r) {
+		r->p = vm->p;
+		r->canary = vm->canary;
+		r->cookie = get_state_synchronize_rcu();
+		r->seq = sh.task[t].op_seq;
+		r->op = sh.task[t].op;
+		r->c = VM_C;
+		r->slot = (unsigned char)v;
+		r->how = (unsigned char)how;
+	}
+	vm->state = SLOT_GONE;
+	return r ? (int)(r - sh.rec) : -1;
+}
+
 void shadow_cache_gone(unsigned int c)
 {
 	unsigned int i;
@@ -553,6 +630,7 @@ void shadow_barrier_end(unsigned int t, int c, const char *func)
 	unsigned long begin = sh.task[t].barrier_seq;
 	unsigned int i, late = 0;
 	const struct record *first = NULL;
+	char name[16];
 
 	for (i = 0; i < sh.rec_hi; i++) {
 		const struct record *r = &sh.rec[i];
@@ -570,19 +648,20 @@ void shadow_barrier_end(unsigned int t, int c, const char *func)
 	if (!strcmp(func, "kmem_cache_destroy")) {
 		vcpu_report(VCPU_REPORT_BUG,
 			    "destroy contract: kfree_rcu() object pending after kmem_cache_destroy()",
-			    func, "c%u.o%u = %p was given to kfree_rcu() at op %u, which returned "
+			    func, "%s = %p was given to kfree_rcu() at op %u, which returned "
 			    "before the destroy began (op %u); the kfree_rcu machinery still holds it "
-			    "(%u such object(s) of c%u)", first->c, first->slot, (void *)first->p,
-			    first->op, sh.task[t].barrier_op, late, first->c);
+			    "(%u such object(s) of c%u)", rec_name(first, name, sizeof(name)),
+			    (void *)first->p, first->op, sh.task[t].barrier_op, late, first->c);
 		return;
 	}
 	vcpu_report(VCPU_REPORT_BUG,
 		    c < 0 ? "barrier contract: object pending after kvfree_rcu_barrier()" :
 			    "barrier contract: object pending after kvfree_rcu_barrier_on_cache()",
-		    func, "c%u.o%u = %p (%s) was given to kfree_rcu() at op %u, which returned before "
+		    func, "%s = %p (%s) was given to kfree_rcu() at op %u, which returned before "
 		    "the barrier began (op %u); the kfree_rcu machinery still holds it when the "
-		    "barrier returns (%u such object(s))", first->c, first->slot, (void *)first->p,
-		    kmem_cache_name(sh.cache[first->c].s), first->op, sh.task[t].barrier_op, late);
+		    "barrier returns (%u such object(s))", rec_name(first, name, sizeof(name)),
+		    (void *)first->p, first->c == VM_C ? "vmalloc" : kmem_cache_name(sh.cache[first->c].s),
+		    first->op, sh.task[t].barrier_op, late);
 }
 
 /* ------------------------------------------------------------ each op */

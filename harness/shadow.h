@@ -64,6 +64,16 @@ void shadow_kfree_rcu_returned(int rec);
 /* Forgets the objects of @c (the cache was destroyed or leaked). */
 void shadow_cache_gone(unsigned int c);
 
+/*
+ * vmalloc areas (vN): reserve the handle before vmalloc(), then record the
+ * area, or unreserve it; freed like objects (kfree_rcu: a record id).
+ */
+bool shadow_vm_reserve(unsigned int v);
+void shadow_vm_unreserve(unsigned int v);
+void shadow_vm_alloc(unsigned int v, void *p, unsigned int size);
+void *shadow_vm_live(unsigned int v);		/* NULL unless live */
+int shadow_vm_freed(unsigned int t, unsigned int v, enum shadow_free_how how);
+
 /* Readers: each task's rcu_read_lock() sections (nesting). */
 void shadow_reader_lock(unsigned int t);
 void shadow_reader_unlock(unsigned int t);

@@ -7,8 +7,9 @@
  * system allocator through vcpu_alloc()/vcpu_free(), so AddressSanitizer
  * sees any touch after they are given back.  A non-blocking allocation
  * (!gfpflags_allow_blocking()) can be made to fail: by the caller, with
- * vcpu_fail_next(), and in sim also by the decider (SIM_NOWAIT_FAIL).
- * Blocking allocations never fail unless vcpu_fail_next_blocking() says so.
+ * vcpu_fail_next(), and in sim also by the decider (SIM_NOWAIT_FAIL); so
+ * can a blocking one with __GFP_NORETRY (vcpu_fail_next_mayfail()).  Other
+ * blocking allocations never fail unless vcpu_fail_next_blocking() says so.
  */
 #ifndef SHEAF_KERNEL_GFP_H
 #define SHEAF_KERNEL_GFP_H
@@ -38,7 +39,9 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp)
 
 /* The next @n non-blocking allocations fail. */
 void vcpu_fail_next(unsigned int n);
-/* The next @n allocations of any kind fail. */
+/* The next @n blocking allocations that may fail (__GFP_NORETRY) fail. */
+void vcpu_fail_next_mayfail(unsigned int n);
+/* The next @n allocations of any kind fail (tests; the kernel's never do). */
 void vcpu_fail_next_blocking(unsigned int n);
 /*
  * Whether an allocation with @gfp fails now: consumes an armed failure, or
