@@ -60,14 +60,28 @@ unsigned int h_self(void)
 
 /* ------------------------------------------------------------ context */
 
+#if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
+static bool in_sanitizer_death;	/* the sanitizer printed its stacks already */
+#endif
+
+/* fuzz_ops's trace: the snapshot the op in progress started from. */
+struct trace_snap;
+static const struct trace_snap *trace_current;
+static void trace_op(unsigned int index, const struct op *op, const struct trace_snap *t0);
+
 static void report_hook(FILE *out)
 {
 	unsigned int self = h_self();
 	const struct h_task *t = &h.task[self];
 	char text[128];
 
+	/* the report aborts: the failing op's line, with what it did so far, first */
+	if (ops_config.trace && !h.tasks_mode && t->op && trace_current) {
+		trace_op(t->index, t->op, trace_current);
+		fprintf(ops_config.trace, "      ^ the report below comes from inside this op\n");
+	}
 	if (ops_config.trace)
-		fflush(ops_config.trace);	/* the report aborts: the trace first */
+		fflush(ops_config.trace);
 #ifdef SHEAF_COVERAGE
 	/* the abort skips the runtime's exit dump: keep what this input reached */
 	__llvm_profile_write_file();
@@ -91,12 +105,21 @@ static void report_hook(FILE *out)
 	}
 	if (h.tasks_mode)
 		tasks_report_context(out, self);
+	shadow_print_handles(out);
+#if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
+	/* where the model was when it reported (a sanitizer's report has its own) */
+	if (!in_sanitizer_death) {
+		fprintf(out, "harness: the model's stack at the report:\n");
+		__sanitizer_print_stack_trace();
+	}
+#endif
 }
 
 #if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
 /* A sanitizer's report does not go through vcpu_report(): add the context. */
 static void sanitizer_death(void)
 {
+	in_sanitizer_death = true;
 	report_hook(stderr);
 }
 #endif
@@ -302,15 +325,19 @@ void h_run_op(unsigned int i)
 	t->note_len = 0;
 	h.nr_ops++;
 	shadow_op_begin(self, i);
-	if (ops_config.trace && !h.tasks_mode)
+	if (ops_config.trace && !h.tasks_mode) {
 		trace_snap(&t0);
+		trace_current = &t0;
+	}
 	if (ops_config.trace && h.tasks_mode)
 		tasks_trace_op(self, true);
 	ops_exec(op);
 	shadow_op_end(self);
 	shadow_after_op();
-	if (ops_config.trace && !h.tasks_mode)
+	if (ops_config.trace && !h.tasks_mode) {
+		trace_current = NULL;
 		trace_op(i, op, &t0);
+	}
 	if (ops_config.trace && h.tasks_mode)
 		tasks_trace_op(self, false);
 	t->op = NULL;

@@ -664,6 +664,64 @@ void shadow_barrier_end(unsigned int t, int c, const char *func)
 		    first->op, sh.task[t].barrier_op, late);
 }
 
+/* ------------------------------------------------------------ reports */
+
+/* The newest record of @p, or NULL. */
+static const struct record *newest_record(const void *p)
+{
+	const struct record *best = NULL;
+	unsigned int i;
+
+	for (i = 0; i < sh.rec_hi; i++)
+		if (sh.rec[i].in_use && sh.rec[i].p == p && (!best || sh.rec[i].seq > best->seq))
+			best = &sh.rec[i];
+	return best;
+}
+
+static void print_one(FILE *out, const char *name, const void *p, unsigned char state)
+{
+	const struct record *r;
+
+	if (state == SLOT_EMPTY || state == SLOT_RESERVED || !p)
+		return;
+	fprintf(out, "  %s = %p: ", name, p);
+	r = state == SLOT_GONE ? newest_record(p) : NULL;
+	if (state == SLOT_LIVE)
+		fprintf(out, "live\n");
+	else if (r && r->how == SHADOW_KFREE_RCU)
+		fprintf(out, "kfree_rcu() at op %u, %s\n", r->op,
+			r->given_back ? "given back" : "still in the kfree_rcu machinery");
+	else
+		fprintf(out, "freed\n");
+}
+
+void shadow_print_handles(FILE *out)
+{
+	unsigned int c, i, n = 0;
+	char name[16];
+
+	for (c = 0; c < H_CACHES; c++)
+		for (i = 0; i < H_OBJS; i++)
+			n += sh.cache[c].s && sh.cache[c].slot[i].state >= SLOT_LIVE;
+	for (i = 0; i < H_VAREAS; i++)
+		n += sh.vm[i].state >= SLOT_LIVE;
+	if (!n)
+		return;
+	fprintf(out, "harness: the program's objects:\n");
+	for (c = 0; c < H_CACHES; c++) {
+		if (!sh.cache[c].s)
+			continue;
+		for (i = 0; i < H_OBJS; i++) {
+			snprintf(name, sizeof(name), "c%u.o%u", c, i);
+			print_one(out, name, sh.cache[c].slot[i].p, sh.cache[c].slot[i].state);
+		}
+	}
+	for (i = 0; i < H_VAREAS; i++) {
+		snprintf(name, sizeof(name), "v%u", i);
+		print_one(out, name, sh.vm[i].p, sh.vm[i].state);
+	}
+}
+
 /* ------------------------------------------------------------ each op */
 
 void shadow_after_op(void)

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kernel/rcupdate.h"
 
@@ -89,6 +90,13 @@ const char *shadow_deref(unsigned int t, unsigned int c, unsigned int slot);
  */
 void shadow_barrier_begin(unsigned int t, int c);
 void shadow_barrier_end(unsigned int t, int c, const char *func);
+
+/*
+ * For a report: every handle that names an object or area, with its
+ * address and state ("c0.o3 = 0x6250...: kfree_rcu() at op 2, pending"),
+ * so that a report about an address says which object it is.
+ */
+void shadow_print_handles(FILE *out);
 
 /* After each op: the structure check of every cache no context is inside. */
 void shadow_after_op(void);
