@@ -299,6 +299,46 @@ wait_children() {
 	return "$ret"
 }
 
+# progress TARGET RUNDIR: every 10 s while the engines run, one line:
+# elapsed, executions, exec/s now, coverage, corpus size, crashes so far
+progress() {
+	local t=$1 rd=$2 t0=$SECONDS n=0 last_execs=0 line execs cov corp eps crashes stats v
+	while :; do
+		sleep 1
+		local alive=0 pid
+		for pid in "${children[@]}"; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ "$alive" -eq 1 ] || return 0
+		n=$((n + 1))
+		[ $((n % 10)) -eq 0 ] || continue
+		execs='' cov='' corp=''
+		if [ "$engine" = afl ]; then
+			execs=0
+			for stats in "$rd"/afl/*/fuzzer_stats; do
+				[ -f "$stats" ] || continue
+				v=$(last_num '^execs_done *: *([0-9]+).*' "$stats")
+				execs=$((execs + ${v:-0}))
+			done
+			stats=$rd/afl/main/fuzzer_stats
+			[ ! -f "$stats" ] || {
+				cov=$(last_num '^edges_found *: *([0-9]+).*' "$stats")
+				corp=$(last_num '^corpus_count *: *([0-9]+).*' "$stats"); }
+		else
+			line=$(grep -aE '^#[0-9]+' "$rd/fuzz.log" 2>/dev/null | tail -n 1)
+			execs=$(echo "$line" | sed -nE 's/^#([0-9]+).*/\1/p')
+			cov=$(echo "$line" | sed -nE 's/.* cov: ([0-9]+).*/\1/p')
+			corp=$(echo "$line" | sed -nE 's/.* corp: ([0-9]+).*/\1/p')
+		fi
+		execs=${execs:-0}
+		eps=$(((execs - last_execs) / 10))
+		last_execs=$execs
+		crashes=$(list_crashes "$rd" 2>/dev/null | wc -l)
+		echo "$prog: [$t] $((SECONDS - t0))s: $execs execs, $eps exec/s now, cov ${cov:-?}," \
+		     "corpus ${corp:-?}, $crashes crash(es) so far"
+	done
+}
+
 # Results, one entry per fuzzed target.
 r_name=() r_execs=() r_eps=() r_cov=() r_corpus=() r_crashes=() r_status=()
 crash_lines=()
@@ -356,6 +396,7 @@ fuzz_libfuzzer() {
 	(cd "$rd" && exec timeout --kill-after=30 $((seconds + 300)) \
 		"$bin" "${args[@]}" "$root/$rd/corpus") >"$log" 2>&1 &
 	children=("$!")
+	progress "$t" "$rd"
 	rc=0
 	wait_children || rc=$?
 
@@ -398,6 +439,7 @@ fuzz_afl() {
 			>"$rd/afl-${role[1]}.log" 2>&1 &
 		children+=("$!")
 	done
+	progress "$t" "$rd"
 	rc=0
 	wait_children || rc=$?
 
