@@ -302,8 +302,8 @@ void flush_rcu_sheaves_on_cache(struct kmem_cache *s)
 
 	if (take_hotplug)
 		cpus_read_lock();
-	/* 67ea9d353d0b added the assertion with its fix of H2 */
-	else if (!variant(VS_H2_NO_CPUS_READ_LOCK))
+	/* 67ea9d353d0b added the assertion with its fix of H2; h2-assert keeps it */
+	else if (!variant(VS_H2_NO_CPUS_READ_LOCK) || variant(VS_H2_ASSERT_WITHOUT_LOCK))
 		lockdep_assert_cpus_held();
 
 	if (serialize)

@@ -20,6 +20,7 @@
 enum variant_site {
 	VS_H1_NO_RCU_BARRIER,		/* 0f35040de593: no rcu_barrier() after the on-cache flush */
 	VS_H2_NO_CPUS_READ_LOCK,	/* 0f35040de593: flush without cpus_read_lock() */
+	VS_H2_ASSERT_WITHOUT_LOCK,	/* h2-assert: 67ea9d353d0b's assertion, not its lock */
 	VS_DESTROY_FULL_BARRIER,	/* ec66e0d59952 / M4: destroy calls kvfree_rcu_barrier() */
 	VS_M3_CPUS_LOCK_INSIDE_FLUSH,	/* M3: cpus_read_lock() inside flush_rcu_sheaves_on_cache() */
 	VS_M5_DESTROY_NO_BARRIER,	/* M5: destroy without any kfree_rcu barrier */

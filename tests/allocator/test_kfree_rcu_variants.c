@@ -194,6 +194,22 @@ static void test_h2_only(struct ktest *t)
 	rt_stop();
 }
 
+/* The assertion the fix of H2 added fires on the posted patch, at the first barrier. */
+static void test_h2_assert(struct ktest *t)
+{
+	struct kmem_cache *s;
+
+	if (!start(t, "h2-assert", false))
+		return;
+	s = rt_cache("v_h2a", CAP, 0);
+	KASSERT(t, s);
+	rt_kfree_rcu_on(t, s, 1, 1, NULL);
+	kmem_cache_destroy(s);
+	expect_sites_reached(t, "h2-assert");
+	KEXPECT(t, rt_reports_matching("lockdep_assert_cpus_held") >= 1);
+	rt_stop();
+}
+
 /* The rejected fix of H2: slab_mutex -> cpu_hotplug_lock, the reverse of the order. */
 static void test_m3(struct ktest *t)
 {
@@ -670,7 +686,7 @@ struct variant_case {
 static const struct variant_case variant_cases[] = {
 	{ "fixed", test_fixed },	{ "pre-seed", test_pre_seed },
 	{ "seed-v3", test_seed_v3 },	{ "h1-only", test_h1_only },
-	{ "h2-only", test_h2_only },	{ "m3", test_m3 },
+	{ "h2-only", test_h2_only },	{ "h2-assert", test_h2_assert },	{ "m3", test_m3 },
 	{ "m5", test_m5 },		{ "m6", test_m6 },
 	{ "m7", test_m7 },		{ "m8", test_m8 },
 	{ "m9", test_m9 },		{ "m10", test_m10 },
@@ -710,6 +726,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_seed_v3),
 	KTEST_CASE(test_h1_only),
 	KTEST_CASE(test_h2_only),
+	KTEST_CASE(test_h2_assert),
 	KTEST_CASE(test_m3),
 	KTEST_CASE(test_m5),
 	KTEST_CASE(test_m6),
