@@ -451,6 +451,36 @@ void model_rcu_free_observe(const void *obj, enum model_rcu_path path)
 		rcu_free_hook(obj, path);
 }
 
+model_trace_hook_t model_trace_hook;
+
+void model_set_trace_hook(model_trace_hook_t hook)
+{
+	__atomic_store_n(&model_trace_hook, hook, __ATOMIC_RELAXED);
+}
+
+void __model_trace(const char *fmt, ...)
+{
+	model_trace_hook_t hook = __atomic_load_n(&model_trace_hook, __ATOMIC_RELAXED);
+	char line[192];
+	va_list ap;
+
+	if (!hook)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	hook(line);
+}
+
+void model_rcu_barrier(const char *caller)
+{
+	if (model_tracing())
+		__model_trace("rcu_barrier() in %s(): waits for %lu queued callback(s)",
+			      caller, vcpu_rcu_pending_callbacks());
+	(rcu_barrier)();
+	model_trace("rcu_barrier() in %s(): returns", caller);
+}
+
 void model_rcu_enter(struct kmem_cache *s, unsigned int nr)
 {
 	model_count_add(s->model_live, -(long)nr);

@@ -155,6 +155,18 @@ void model_set_rcu_free_hook(model_rcu_free_hook_t hook);
 const char *model_rcu_path_name(enum model_rcu_path path);
 
 /*
+ * The model's trace: one line of text for each event a reader of a failing
+ * op wants to see (a flush work running, an rcu sheaf handed to call_rcu(),
+ * its callback, an rcu_barrier() and what it waits for, a batch queued or
+ * freed, the quarantine taking or evicting an object).  Off by default; a
+ * line is built only while a hook is installed.  The hook runs in the
+ * context of the event and must not call the model; slab_model_init()
+ * keeps it.
+ */
+typedef void (*model_trace_hook_t)(const char *text);
+void model_set_trace_hook(model_trace_hook_t hook);
+
+/*
  * Slab errors in the kernel's KUnit sense: list_slab_objects() counts one
  * for the "Objects remaining" header of each slab and one per leaked
  * object (test_leak_destroy expects 2 for one object).

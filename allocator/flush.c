@@ -99,6 +99,7 @@ static void flush_cpu_slab(struct work_struct *w)
 	struct kmem_cache *s = sfw->s;
 
 	model_cache_enter(s);
+	model_trace("flush_cpu_slab(%s) runs", s->name);
 	if (s->cpu_sheaves)
 		pcs_flush_all(s);
 	model_cache_exit(s);

@@ -76,6 +76,7 @@
 #include "kernel/kernel.h"
 #include "slab.h"
 #include "check.h"
+#include "model_trace.h"
 
 #ifndef SHEAF_DEBUG_LEVEL
 #define SHEAF_DEBUG_LEVEL 1

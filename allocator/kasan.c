@@ -180,10 +180,16 @@ static bool kasan_quarantine_put(struct kmem_cache *s, struct slab *slab,
 	if (quarantine_count == quarantine_capacity) {
 		void *oldest = quarantine_ring[quarantine_head];
 
+		model_trace("quarantine: takes an object of %s, evicts one of %s to its slab",
+			    s->name, virt_to_slab(oldest)->slab_cache->name);
+
 		quarantine_head = (quarantine_head + 1) % quarantine_capacity;
 		quarantine_count--;
 		qlink_free(oldest);
 	}
+	else
+		model_trace("quarantine: takes an object of %s (%u of %u)", s->name,
+			    quarantine_count + 1, quarantine_capacity);
 	quarantine_ring[(quarantine_head + quarantine_count) % quarantine_capacity] = x;
 	quarantine_count++;
 	spin_unlock_irqrestore(&quarantine_lock, flags);
@@ -207,6 +213,9 @@ static void kasan_quarantine_remove_cache(struct kmem_cache *s)
 		else
 			quarantine_ring[(quarantine_head + kept++) % quarantine_capacity] = object;
 	}
+	if (n != kept)
+		model_trace("quarantine: %u object(s)%s%s back to their slabs, %u kept", n - kept,
+			    s ? " of " : "", s ? s->name : "", kept);
 	quarantine_count = kept;
 	spin_unlock_irqrestore(&quarantine_lock, flags);
 }
@@ -279,6 +288,7 @@ void kasan_cache_shrink(struct kmem_cache *s)
 /* Before __kmem_cache_shutdown(): quarantined objects go back to slabs. */
 void kasan_cache_shutdown(struct kmem_cache *s)
 {
+	model_trace("kasan_cache_shutdown(%s)", s->name);
 	if (quarantine_capacity && !__kmem_cache_empty(s))
 		kasan_quarantine_remove_cache(s);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "kvfree_rcu.h"
+#include "model_trace.h"
 #include "slab.h"
 #include "variant.h"
 #include "vmalloc.h"
@@ -204,6 +205,7 @@ static bool kvfree_rcu_queue_batch(struct kfree_rcu_cpu *krcp)
 			}
 
 			/* An idle batch's rcu_work is never pending: this must queue. */
+			model_trace("kvfree_rcu_queue_batch(): batch %d to queue_rcu_work()", i);
 			queued = queue_rcu_work(rcu_reclaim_wq, &krwp->rcu_work);
 			WARN_ON(!queued);
 			kvfree_stat_add(batches_queued, 1);
@@ -244,6 +246,7 @@ static void kfree_rcu_work(struct work_struct *work)
 	int i;
 
 	kvfree_stat_add(work_runs, 1);
+	model_trace("kfree_rcu_work() runs: a batch's grace period is over");
 	raw_spin_lock_irqsave(&krcp->lock, flags);
 	for (i = 0; i < FREE_N_CHANNELS; i++) {
 		INIT_LIST_HEAD(&bulk_head[i]);
@@ -368,6 +371,7 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr)
 		WRITE_ONCE(krcp->head_count, krcp->head_count + 1);
 		krcp->head_gp_snap = get_state_synchronize_rcu();
 		kvfree_stat_add(list_objs, 1);
+		model_trace("kvfree_call_rcu(): no block, the object's rcu_head goes on krcp->head");
 		success = true;
 	}
 
@@ -380,6 +384,7 @@ unlock_return:
 	if (!success) {
 		kvfree_stat_add(inline_objs, 1);
 		debug_rcu_head_unqueue(ptr);
+		model_trace("kvfree_call_rcu(): headless and no block: synchronize_rcu(), kvfree()");
 		synchronize_rcu();
 		model_kvfree_rcu_leave(ptr, MODEL_RCU_INLINE);
 		kvfree(ptr);

@@ -291,6 +291,8 @@ void kvfree_rcu_bulk(struct kfree_rcu_cpu *krcp, struct kvfree_rcu_bulk_data *bn
 
 	if (!WARN_ON(!poll_state_synchronize_rcu_full(&bnode->gp_snap))) {
 		debug_rcu_bhead_unqueue(bnode);
+		model_trace("kvfree_rcu_bulk(): a channel %d block, %lu object(s) to %s", idx,
+			    bnode->nr_records, idx == 0 ? "kfree_bulk()" : "vfree()");
 		for (i = 0; i < bnode->nr_records; i++)
 			model_kvfree_rcu_leave(bnode->records[i], MODEL_RCU_BULK);
 		if (idx == 0) {
@@ -319,6 +321,14 @@ void kvfree_rcu_bulk(struct kfree_rcu_cpu *krcp, struct kvfree_rcu_bulk_data *bn
 void kvfree_rcu_list(struct rcu_head *head)
 {
 	struct rcu_head *next;
+
+	if (model_tracing()) {
+		unsigned int n = 0;
+
+		for (next = head; next; next = next->next)
+			n++;
+		__model_trace("kvfree_rcu_list(): channel 3, %u object(s) to kvfree()", n);
+	}
 
 	for (; head; head = next) {
 		void *ptr = (void *)(uintptr_t)head->func;

@@ -32,6 +32,8 @@ static void rcu_free_sheaf_nobarn(struct rcu_head *head);
 void model_submit_rcu_sheaf_nobarn(struct slab_sheaf *sheaf)
 {
 	model_sheaf_role(sheaf, MODEL_SHEAF_DETACHED, MODEL_SHEAF_RCU);
+	model_trace("call_rcu(rcu_free_sheaf_nobarn): %s's rcu sheaf, %u of %u object(s)",
+		    sheaf->cache->name, sheaf->size, sheaf->cache->sheaf_capacity);
 	call_rcu(&sheaf->rcu_head, rcu_free_sheaf_nobarn);
 }
 
@@ -120,6 +122,8 @@ do_free:
 	if (rcu_sheaf && !variant(VS_M10_CALL_RCU_AFTER_UNLOCK) &&
 	    !variant(VS_M14_RCU_SHEAF_TO_BARN)) {
 		model_sheaf_role(rcu_sheaf, MODEL_SHEAF_DETACHED, MODEL_SHEAF_RCU);
+		model_trace("__kfree_rcu_sheaf(%s): rcu sheaf full, call_rcu(rcu_free_sheaf) "
+			    "of %u object(s)", s->name, rcu_sheaf->size);
 		call_rcu(&rcu_sheaf->rcu_head, rcu_free_sheaf);
 		rcu_sheaf = NULL;
 	}
@@ -129,11 +133,16 @@ do_free:
 	if (rcu_sheaf) {
 		model_sheaf_role(rcu_sheaf, MODEL_SHEAF_DETACHED, MODEL_SHEAF_RCU);
 		/* M14: the callback runs at once: the sheaf reaches the barn with no grace period */
-		if (variant(VS_M14_RCU_SHEAF_TO_BARN))
+		if (variant(VS_M14_RCU_SHEAF_TO_BARN)) {
+			model_trace("__kfree_rcu_sheaf(%s): rcu sheaf full, rcu_free_sheaf() at once",
+				    s->name);
 			rcu_free_sheaf(&rcu_sheaf->rcu_head);
 		/* M10: call_rcu() after local_unlock(): a flush can run in between */
-		else
+		} else {
+			model_trace("__kfree_rcu_sheaf(%s): rcu sheaf full, call_rcu(rcu_free_sheaf) "
+				    "after local_unlock()", s->name);
 			call_rcu(&rcu_sheaf->rcu_head, rcu_free_sheaf);
+		}
 	}
 
 	stat(s, FREE_RCU_SHEAF);
@@ -208,6 +217,8 @@ static void rcu_free_sheaf(struct rcu_head *head)
 
 	model_cache_enter(s);
 	model_sheaf_role(sheaf, MODEL_SHEAF_RCU, MODEL_SHEAF_DETACHED);
+	model_trace("rcu_free_sheaf(%s): grace period over, %u object(s) to free",
+		    s->name, sheaf->size);
 	__rcu_free_sheaf_prepare(s, sheaf);
 
 	/* M16 (H6, v8 of ec66e0d59952): the callback vCPU's node, not the sheaf's */
@@ -253,6 +264,8 @@ static void rcu_free_sheaf_nobarn(struct rcu_head *head)
 
 	model_cache_enter(s);
 	model_sheaf_role(sheaf, MODEL_SHEAF_RCU, MODEL_SHEAF_DETACHED);
+	model_trace("rcu_free_sheaf_nobarn(%s): grace period over, %u object(s) to their slabs",
+		    s->name, sheaf->size);
 	__rcu_free_sheaf_prepare(s, sheaf);
 	sheaf_flush_unused(s, sheaf);
 	free_empty_sheaf(s, sheaf);
@@ -282,6 +295,8 @@ static void flush_rcu_sheaf(struct work_struct *w)
 
 	local_unlock(&s->cpu_sheaves->lock);
 
+	model_trace("flush_rcu_sheaf(%s) runs: %s", s->name,
+		    rcu_free ? "takes pcs->rcu_free" : "no rcu_free sheaf");
 	if (rcu_free)
 		model_submit_rcu_sheaf_nobarn(rcu_free);
 	model_cache_exit(s);

@@ -78,6 +78,8 @@ unsigned int h_self(void);
 
 /* Appends to the current op's effect line (only when tracing). */
 __attribute__((format(printf, 1, 2))) void h_note(const char *fmt, ...);
+/* fuzz_sched: one of the model's events in @cpu's column of the trace. */
+void tasks_trace_event(int cpu, const char *text);
 
 /* Runs one op for the current task: the sharing and reader rules, then its executor. */
 void ops_exec(const struct op *op);

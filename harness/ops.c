@@ -783,6 +783,16 @@ void ops_teardown(void)
 	for (c = 0; c < H_CACHES; c++) {
 		if (!h.cache[c].s)
 			continue;
+		if (ops_config.trace) {
+			char line[96];
+
+			snprintf(line, sizeof(line), "teardown: c%u's sheaves returned, objects "
+				 "freed, kmem_cache_destroy(c%u)", c, c);
+			if (h.tasks_mode)
+				tasks_trace_event(-1, line);
+			else
+				fprintf(ops_config.trace, "      %s\n", line);
+		}
 		return_sheaves_of(c);
 		free_all_of(c);
 		destroy_checked(c);

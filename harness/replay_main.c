@@ -454,6 +454,8 @@ int main(int argc, char **argv)
 
 	target->init(&argc, &argv);
 	if (trace) {
+		/* a line at a time: a report on stderr must not overtake the trace */
+		setvbuf(stdout, NULL, _IOLBF, 0);
 		ops_config.trace = stdout;
 		ops_config.events = events;
 	}

@@ -60,14 +60,28 @@ unsigned int h_self(void)
 
 /* ------------------------------------------------------------ context */
 
-#if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
 static bool in_sanitizer_death;	/* the sanitizer printed its stacks already */
-#endif
 
 /* fuzz_ops's trace: the snapshot the op in progress started from. */
 struct trace_snap;
 static const struct trace_snap *trace_current;
 static void trace_op(unsigned int index, const struct op *op, const struct trace_snap *t0);
+static void trace_flush_events(FILE *out);
+
+/* Before the report's first line: the failing op's, with what it did so far. */
+static void report_prologue(void)
+{
+	const struct h_task *t = &h.task[h_self()];
+
+	if (!ops_config.trace)
+		return;
+	if (!h.tasks_mode && t->op && trace_current) {
+		trace_op(t->index, t->op, trace_current);
+		trace_current = NULL;	/* printed once, even if a second report follows */
+		fprintf(ops_config.trace, "      ^ the report below comes from inside this op\n");
+	}
+	fflush(ops_config.trace);
+}
 
 static void report_hook(FILE *out)
 {
@@ -75,11 +89,8 @@ static void report_hook(FILE *out)
 	const struct h_task *t = &h.task[self];
 	char text[128];
 
-	/* the report aborts: the failing op's line, with what it did so far, first */
-	if (ops_config.trace && !h.tasks_mode && t->op && trace_current) {
-		trace_op(t->index, t->op, trace_current);
-		fprintf(ops_config.trace, "      ^ the report below comes from inside this op\n");
-	}
+	if (in_sanitizer_death)
+		report_prologue();	/* the sanitizer's report is out already */
 	if (ops_config.trace)
 		fflush(ops_config.trace);
 #ifdef SHEAF_COVERAGE
@@ -249,7 +260,60 @@ static void trace_op(unsigned int index, const struct op *op, const struct trace
 		}
 	}
 	fputc('\n', out);
+	trace_flush_events(out);
 	fflush(out);
+}
+
+/*
+ * The model's events (model_set_trace_hook()).  fuzz_ops prints an op's
+ * events under its line, so they are kept until the op ends; in teardown,
+ * with the sim's own events (--events) and in fuzz_sched's columns they go
+ * out as they happen.
+ */
+static char trace_events[4096];
+static size_t trace_events_len;
+static unsigned int trace_events_lost;
+
+static void trace_flush_events(FILE *out)
+{
+	if (trace_events_len)
+		fputs(trace_events, out);
+	if (trace_events_lost)
+		fprintf(out, "        (%u more event(s) not shown)\n", trace_events_lost);
+	trace_events_len = 0;
+	trace_events[0] = '\0';
+	trace_events_lost = 0;
+}
+
+static void model_event(const char *text)
+{
+	FILE *out = ops_config.trace;
+	char who[48] = "";
+	int n;
+
+	if (!out)
+		return;
+	if (current)
+		snprintf(who, sizeof(who), "vCPU %u %s: ", current->cpu, current->comm);
+	if (h.tasks_mode) {
+		char line[256];
+
+		snprintf(line, sizeof(line), "  %s", text);
+		tasks_trace_event((int)(current ? current->cpu : 0), line);
+		return;
+	}
+	if (h.teardown || ops_config.events || !trace_current) {
+		fprintf(out, "        %s%s\n", who, text);
+		return;
+	}
+	n = snprintf(trace_events + trace_events_len, sizeof(trace_events) - trace_events_len,
+		     "        %s%s\n", who, text);
+	if (n < 0 || (size_t)n >= sizeof(trace_events) - trace_events_len) {
+		trace_events[trace_events_len] = '\0';
+		trace_events_lost++;
+		return;
+	}
+	trace_events_len += (size_t)n;
 }
 
 /* ----------------------------------------------------------- lifecycle */
@@ -267,6 +331,7 @@ int ops_init_from_env(const char *target)
 	if (variant_select_from_env())
 		return -EINVAL;
 	vcpu_set_report_hook(report_hook);
+	vcpu_set_report_prologue(report_prologue);
 #if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
 	__sanitizer_set_death_callback(sanitizer_death);
 #endif
@@ -298,6 +363,7 @@ void h_model_start(const struct sim_decider *decider, bool tasks_mode)
 		vcpu_panic("harness cannot start", "slab_model_init", "the model did not start");
 	if (ops_config.trace && ops_config.events)
 		sim_set_trace(ops_config.trace);
+	model_set_trace_hook(ops_config.trace ? model_event : NULL);
 }
 
 void h_model_stop(void)
@@ -308,6 +374,7 @@ void h_model_stop(void)
 	if (ops_config.trace && ops_config.events)
 		sim_set_trace(NULL);
 	slab_model_exit();
+	model_set_trace_hook(NULL);
 	vcpu_env_exit();
 	h.teardown = false;
 }

@@ -92,6 +92,11 @@ static void event_hook(void *data, int cpu, const char *text)
 	trace_line(cpu, text);
 }
 
+void tasks_trace_event(int cpu, const char *text)
+{
+	trace_line(cpu, text);
+}
+
 static void trace_header(void)
 {
 	FILE *out = ops_config.trace;

@@ -49,6 +49,41 @@ expect "replay --dis: bytes to text" 0 '^kfree_rcu c0\.o0$' "$replay" --dis "$tm
 expect "replay --trace: the program, then the report" 1 \
 	'kfree_rcu c0\.o0.*c0\.rcu_pending=1' "$replay" --variant h1-only --trace "$tmp/h1.bin"
 
+# in_order NAME REGEX...: the last command's output has a line matching
+# each REGEX, in this order.
+in_order() {
+	local name=$1 at=0 re n
+	shift
+	for re in "$@"; do
+		n=$(tail -n "+$((at + 1))" "$tmp/out" | grep -nE -m1 -- "$re" | cut -d: -f1)
+		if [ -z "$n" ]; then
+			echo "FAIL $name: no line matching '$re' after line $at"
+			fails=$((fails + 1))
+			return
+		fi
+		at=$((at + n))
+	done
+	echo "ok   $name"
+}
+printf 'create c0 size=64 sheaf=32\nalloc c0\nkfree_rcu c0.o0\nkvfree_rcu_barrier_on_cache c0\n' \
+	>"$tmp/h1-barrier.ops"
+expect "replay --trace: seed-v3's H1 at the barrier" 1 'barrier contract' \
+	"$replay" --variant seed-v3 --trace "$tmp/h1-barrier.ops"
+in_order "replay --trace: the failing op's line and its events come before the report" \
+	'^ +3  kvfree_rcu_barrier_on_cache c0 ' \
+	'flush_rcu_sheaf\(c0\) runs: takes pcs->rcu_free' \
+	'call_rcu\(rcu_free_sheaf_nobarn\): c0.s rcu sheaf, 1 of 32 object' \
+	'\^ the report below comes from inside this op' \
+	'^=+$' '^BUG: barrier contract' '^  c0\.o0 = 0x[0-9a-f]+: kfree_rcu\(\) at op 2'
+expect "replay --trace: the fixed barrier waits" 0 '' "$replay" --trace "$tmp/h1-barrier.ops"
+in_order "replay --trace: rcu_barrier() and the callback it waits for" \
+	'kvfree_rcu_barrier_on_cache c0 .*c0\.rcu_pending=0' \
+	'rcu_barrier\(\) in kvfree_rcu_barrier_on_cache\(\): waits for 1 queued callback' \
+	'rcu_free_sheaf_nobarn\(c0\): grace period over, 1 object' \
+	'quarantine: takes an object of c0' \
+	'rcu_barrier\(\) in kvfree_rcu_barrier_on_cache\(\): returns' \
+	'^ +teardown$' 'kasan_cache_shutdown\(c0\)' '^OK '
+
 # Bad input: a clear error with exit status 2, never a hang, a crash or a
 # silent wrong answer.
 mkfifo "$tmp/fifo"

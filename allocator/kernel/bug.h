@@ -32,6 +32,8 @@ void vcpu_panic(const char *title, const char *func, const char *fmt, ...);
 
 /* Lines the harness wants in every report (variant, op index, input). */
 void vcpu_set_report_hook(void (*hook)(FILE *out));
+/* Runs before an outermost report's first line (the harness's trace). */
+void vcpu_set_report_prologue(void (*prologue)(void));
 
 unsigned long vcpu_nr_reports(void);
 /* The title and first message line of the newest report ("" if none). */

@@ -12,6 +12,10 @@
  *	<lines from the harness hook>
  *	==================================================================
  *
+ * A prologue hook, if set, runs before the first rule of an outermost
+ * block: a harness prints there what must come before the report (the
+ * line of the op that is failing, on its own stream).
+ *
  * Blocks from different threads never interleave: report_lock serialises
  * them (a spinlock, so sim builds need no thread library) and stderr is
  * locked for the whole block.  A report raised while this thread is
@@ -36,6 +40,7 @@ static unsigned long nr_reports;		/* atomic */
 static bool panic_on_report = true;		/* atomic */
 static bool verbose;				/* atomic */
 static void (*report_hook)(FILE *out);		/* atomic */
+static void (*report_prologue)(void);		/* atomic */
 static char last_report[LAST_REPORT_SIZE];	/* under report_lock */
 
 /* The calling context's task, when there is one to ask about. */
@@ -65,6 +70,7 @@ static void print_report(const char *prefix, const char *title,
 {
 	struct task_struct *task = report_task();
 	void (*hook)(FILE *out) = __atomic_load_n(&report_hook, __ATOMIC_ACQUIRE);
+	void (*prologue)(void) = __atomic_load_n(&report_prologue, __ATOMIC_ACQUIRE);
 	char msg[LAST_REPORT_SIZE];
 	bool outer = report_nesting == 0;
 	va_list ap2;
@@ -77,6 +83,8 @@ static void print_report(const char *prefix, const char *title,
 	report_nesting++;
 	if (outer)
 		vcpu_spin_lock(&report_lock);
+	if (outer && prologue)
+		prologue();
 	flockfile(stderr);
 
 	va_copy(ap2, ap);
@@ -132,6 +140,11 @@ void vcpu_panic(const char *title, const char *func, const char *fmt, ...)
 void vcpu_set_report_hook(void (*hook)(FILE *out))
 {
 	__atomic_store_n(&report_hook, hook, __ATOMIC_RELEASE);
+}
+
+void vcpu_set_report_prologue(void (*prologue)(void))
+{
+	__atomic_store_n(&report_prologue, prologue, __ATOMIC_RELEASE);
 }
 
 unsigned long vcpu_nr_reports(void)
