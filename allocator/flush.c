@@ -77,9 +77,11 @@ void __pcs_flush_all_cpu(struct kmem_cache *s, unsigned int cpu)
 }
 
 /*
- * A racy peek at another CPU's sheaves, acceptable only because nobody may
- * use the cache concurrently at shutdown, and a miss at shrink time only
- * costs a less thorough shrink.
+ * A racy peek at another CPU's sheaves: a stale answer only costs a less
+ * thorough shrink.  But pcs->main is dereferenced, and the owner hands its
+ * old main to the barn before it stores the new one (__pcs_replace_empty_main(),
+ * barn_replace_empty_sheaf()), where a concurrent barn_shrink() may free it:
+ * F3 (docs/findings.md).  f3-fix does not look and flushes every CPU.
  */
 static bool __model_racy has_pcs_used(int cpu, struct kmem_cache *s)
 {
@@ -87,6 +89,8 @@ static bool __model_racy has_pcs_used(int cpu, struct kmem_cache *s)
 
 	if (!s->cpu_sheaves)
 		return false;
+	if (variant(VS_F3_FLUSH_EVERY_CPU))
+		return true;
 
 	pcs = per_cpu_ptr(s->cpu_sheaves, cpu);
 	return pcs->spare || pcs->rcu_free || pcs->main->size;

@@ -91,6 +91,10 @@ const struct variant_desc variant_table[] = {
 	{ "f1-fix", BIT(VS_F1_SCAN_VIA_MONITOR_WORK),
 	  "fixed, plus a fix for F1: kfree_rcu_shrink_scan() runs the monitor as its work item",
 	  "docs/findings.md F1 (proposed)", "none: F1's reproducer passes" },
+	{ "f3-fix", BIT(VS_F3_FLUSH_EVERY_CPU),
+	  "fixed, plus a fix for F3: flush_all_cpus_locked() does not read another CPU's "
+	  "pcs->main->size, it queues the flush on every online CPU of a cache with sheaves",
+	  "docs/findings.md F3 (proposed)", "none: F3's reproducer passes" },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

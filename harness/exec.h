@@ -42,6 +42,7 @@ struct h_task {
 	unsigned int index;		/* that op's index in the program */
 	unsigned int cpu;		/* fuzz_sched: the vCPU it starts on */
 	bool done;			/* fuzz_sched: its program ended */
+	bool skipped;			/* the op in progress was skipped (h_skip()) */
 	char note[256];			/* the op's effect, for the trace */
 	size_t note_len;
 };
@@ -78,8 +79,17 @@ unsigned int h_self(void);
 
 /* Appends to the current op's effect line (only when tracing). */
 __attribute__((format(printf, 1, 2))) void h_note(const char *fmt, ...);
+/* The op cannot run now (why, for the trace): h_note() and remember it. */
+#define h_skip(...)						\
+	do {							\
+		h.task[h_self()].skipped = true;		\
+		h_note(__VA_ARGS__);				\
+	} while (0)
 /* fuzz_sched: one of the model's events in @cpu's column of the trace. */
 void tasks_trace_event(int cpu, const char *text);
+/* fuzz_sched: task @self's op starts and ends (reports name overlapping ops). */
+void tasks_op_begin(unsigned int self);
+void tasks_op_end(unsigned int self, unsigned int index);
 
 /* Runs one op for the current task: the sharing and reader rules, then its executor. */
 void ops_exec(const struct op *op);

@@ -42,7 +42,7 @@ static const char *const cache_names[H_CACHES] = { "c0", "c1", "c2", "c3" };
 static struct kmem_cache *cache_of(unsigned int c)
 {
 	if (!h.cache[c].s)
-		h_note(" (c%u: no cache, skipped)", c);
+		h_skip(" (c%u: no cache, skipped)", c);
 	return h.cache[c].s;
 }
 
@@ -55,7 +55,7 @@ static void *live_obj(unsigned int v, unsigned int *c, unsigned int *slot)
 	*slot = v % H_OBJS;
 	p = shadow_live(*c, *slot);
 	if (!p)
-		h_note(" (c%u.o%u: not live, skipped)", *c, *slot);
+		h_skip(" (c%u.o%u: not live, skipped)", *c, *slot);
 	return p;
 }
 
@@ -152,7 +152,7 @@ static void exec_create(const struct op *op)
 	struct kmem_cache *s;
 
 	if (h.cache[c].s) {
-		h_note(" (c%u exists, skipped)", c);
+		h_skip(" (c%u exists, skipped)", c);
 		return;
 	}
 	if (fl & CFLAG_TYPESAFE)
@@ -225,7 +225,7 @@ static void alloc_one(unsigned int c, unsigned int gfpv, int node)
 		return;
 	slot = shadow_reserve_slot(c);
 	if (slot < 0) {
-		h_note(" (c%u: every handle live, skipped)", c);
+		h_skip(" (c%u: every handle live, skipped)", c);
 		return;
 	}
 	gfp = gfp_of(gfpv);
@@ -262,7 +262,7 @@ static void exec_alloc_bulk(const struct op *op)
 		slots[i] = (unsigned int)k;
 	n = i;
 	if (!n) {
-		h_note(" (c%u: every handle live, skipped)", c);
+		h_skip(" (c%u: every handle live, skipped)", c);
 		return;
 	}
 	got = kmem_cache_alloc_bulk(s, gfp_of(op->arg[2]), n, p);
@@ -317,7 +317,7 @@ static void exec_free_bulk(const struct op *op)
 		h_note(" c%u.o%u", c, slot);
 	}
 	if (!n) {
-		h_note(" (nothing live, skipped)");
+		h_skip(" (nothing live, skipped)");
 		return;
 	}
 	if (op->arg[2])
@@ -388,12 +388,12 @@ static void exec_prefill(const struct op *op)
 	if (!s)
 		return;
 	if (h.sheaf[i].sheaf) {
-		h_note(" (s%u held, skipped)", i);
+		h_skip(" (s%u held, skipped)", i);
 		return;
 	}
 	/* the kernel WARNs: prefilling from a cache created without sheaves is a misuse */
 	if (!kmem_cache_has_sheaves(s)) {
-		h_note(" (c%u has no sheaves, skipped)", c);
+		h_skip(" (c%u has no sheaves, skipped)", c);
 		return;
 	}
 	sheaf = kmem_cache_prefill_sheaf(s, gfp_of(op->arg[3]), op->arg[2]);
@@ -409,7 +409,7 @@ static void exec_prefill(const struct op *op)
 static struct h_sheaf *sheaf_of(unsigned int i)
 {
 	if (!h.sheaf[i].sheaf) {
-		h_note(" (s%u: no sheaf, skipped)", i);
+		h_skip(" (s%u: no sheaf, skipped)", i);
 		return NULL;
 	}
 	return &h.sheaf[i];
@@ -447,7 +447,7 @@ static void exec_alloc_from_sheaf(const struct op *op)
 		return;
 	slot = shadow_reserve_slot(hs->c);
 	if (slot < 0) {
-		h_note(" (c%u: every handle live, skipped)", hs->c);
+		h_skip(" (c%u: every handle live, skipped)", hs->c);
 		return;
 	}
 	p = kmem_cache_alloc_from_sheaf(h.cache[hs->c].s, gfp_of(0), hs->sheaf);
@@ -464,7 +464,7 @@ static void exec_rcu_read_lock(const struct op *op)
 	unsigned int t = h_self();
 
 	if (shadow_reader_nesting(t) >= H_MAX_NESTING) {
-		h_note(" (nested %u deep, skipped)", H_MAX_NESTING);
+		h_skip(" (nested %u deep, skipped)", H_MAX_NESTING);
 		return;
 	}
 	rcu_read_lock();
@@ -482,7 +482,7 @@ static void exec_rcu_read_unlock(const struct op *op)
 	unsigned int t = h_self();
 
 	if (!shadow_reader_nesting(t)) {
-		h_note(" (no reader, skipped)");
+		h_skip(" (no reader, skipped)");
 		return;
 	}
 	rcu_read_unlock();
@@ -509,7 +509,7 @@ static void exec_migrate(const struct op *op)
 	unsigned int cpu = op->arg[0] % ops_config.nr_cpus;
 
 	if (!cpu_online(cpu)) {
-		h_note(" (vCPU %u offline, skipped)", cpu);
+		h_skip(" (vCPU %u offline, skipped)", cpu);
 		return;
 	}
 	vcpu_migrate((int)cpu);
@@ -591,7 +591,7 @@ static void exec_vmalloc(const struct op *op)
 	void *p;
 
 	if (!shadow_vm_reserve(v)) {
-		h_note(" (v%u in use, skipped)", v);
+		h_skip(" (v%u in use, skipped)", v);
 		return;
 	}
 	p = vmalloc(size);
@@ -609,7 +609,7 @@ static void exec_vfree(const struct op *op)
 	void *p = shadow_vm_live(v);
 
 	if (!p) {
-		h_note(" (v%u: not live, skipped)", v);
+		h_skip(" (v%u: not live, skipped)", v);
 		return;
 	}
 	shadow_vm_freed(h_self(), v, SHADOW_FREE);
@@ -624,7 +624,7 @@ static void exec_kvfree_rcu_vmalloc(const struct op *op)
 	int rec;
 
 	if (!p) {
-		h_note(" (v%u: not live, skipped)", v);
+		h_skip(" (v%u: not live, skipped)", v);
 		return;
 	}
 	rec = shadow_vm_freed(h_self(), v, SHADOW_KFREE_RCU);
@@ -635,6 +635,7 @@ static void exec_kvfree_rcu_vmalloc(const struct op *op)
 /* fuzz_sched: the ops after it are task N's (input.c); fuzz_ops runs them all in order. */
 static void exec_task(const struct op *op)
 {
+	h.task[h_self()].skipped = true;	/* a marker, not an op */
 	if (!h.tasks_mode)
 		h_note(" (one task in fuzz_ops: ignored)");
 }
@@ -697,24 +698,24 @@ static bool claim(const struct op *op, unsigned int *caches, int *sheaf)
 	/* destroy_leak reads the global slab error count: no other destroy beside it */
 	if (destroys && h.nr_destroying &&
 	    (op->code == OP_destroy_leak || h.kunit_destroy)) {
-		h_note(" (another task's destroy%s is running, skipped)",
+		h_skip(" (another task's destroy%s is running, skipped)",
 		       h.kunit_destroy ? "_leak" : "");
 		return false;
 	}
 	if (*sheaf >= 0 && h.sheaf[*sheaf].busy) {
-		h_note(" (s%d: another task's op is using it, skipped)", *sheaf);
+		h_skip(" (s%d: another task's op is using it, skipped)", *sheaf);
 		return false;
 	}
 	for (c = 0; c < H_CACHES; c++) {
 		if (!(*caches & (1u << c)))
 			continue;
 		if (h.cache[c].dying || h.cache[c].creating) {
-			h_note(" (c%u: another task is %s it, skipped)", c,
+			h_skip(" (c%u: another task is %s it, skipped)", c,
 			       h.cache[c].dying ? "destroying" : "creating");
 			return false;
 		}
 		if (destroys && h.cache[c].users) {
-			h_note(" (c%u: another task's op is using it, skipped)", c);
+			h_skip(" (c%u: another task's op is using it, skipped)", c);
 			return false;
 		}
 	}

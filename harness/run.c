@@ -390,14 +390,18 @@ void h_run_op(unsigned int i)
 	t->index = i;
 	t->note[0] = '\0';
 	t->note_len = 0;
+	t->skipped = false;
 	h.nr_ops++;
 	shadow_op_begin(self, i);
 	if (ops_config.trace && !h.tasks_mode) {
 		trace_snap(&t0);
 		trace_current = &t0;
 	}
-	if (ops_config.trace && h.tasks_mode)
-		tasks_trace_op(self, true);
+	if (h.tasks_mode) {
+		tasks_op_begin(self);
+		if (ops_config.trace)
+			tasks_trace_op(self, true);
+	}
 	ops_exec(op);
 	shadow_op_end(self);
 	shadow_after_op();
@@ -405,8 +409,11 @@ void h_run_op(unsigned int i)
 		trace_current = NULL;
 		trace_op(i, op, &t0);
 	}
-	if (ops_config.trace && h.tasks_mode)
-		tasks_trace_op(self, false);
+	if (h.tasks_mode) {
+		tasks_op_end(self, i);
+		if (ops_config.trace)
+			tasks_trace_op(self, false);
+	}
 	t->op = NULL;
 }
 

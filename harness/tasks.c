@@ -44,6 +44,19 @@ static struct {
 	unsigned int last_nr, last_answer;
 	const char *last_site;
 	bool have_last;
+	/*
+	 * The ops the tasks finished, newest last (a ring): a report names those
+	 * of other tasks that ended while the reporting op ran, since a race's
+	 * other side has often finished by the time the symptom shows.
+	 */
+	unsigned long clock;		/* ticks at every op's start and end */
+	struct done_op {
+		unsigned int task, index;
+		unsigned long begin, end;
+		bool skipped;
+	} done[64];
+	unsigned int nr_done;
+	unsigned long begin[H_TASKS];	/* the clock when each task's op began */
 } ts;
 
 static const char *const choice_names[NR_SIM_CHOICES] = {
@@ -170,6 +183,46 @@ static unsigned int sched_decide(void *data, enum sim_choice what, unsigned int 
 static const struct sim_decider sched_decider = { sched_decide, NULL };
 
 /* What a report adds in fuzz_sched: the other tasks' ops, and the last decision. */
+void tasks_op_begin(unsigned int self)
+{
+	if (self < H_TASKS)
+		ts.begin[self] = ++ts.clock;
+}
+
+void tasks_op_end(unsigned int self, unsigned int index)
+{
+	struct done_op *d;
+
+	if (self >= H_TASKS)
+		return;
+	d = &ts.done[ts.nr_done++ % ARRAY_SIZE(ts.done)];
+	d->task = self;
+	d->index = index;
+	d->begin = ts.begin[self];
+	d->end = ++ts.clock;
+	d->skipped = h.task[self].skipped;
+}
+
+/* Other tasks' ops that ended after @self's op began, oldest first. */
+static void report_overlapping(FILE *out, unsigned int self)
+{
+	unsigned int n = min(ts.nr_done, (unsigned int)ARRAY_SIZE(ts.done)), i, shown = 0;
+	char text[128];
+
+	if (self >= H_TASKS || !h.task[self].op)
+		return;
+	for (i = 0; i < n && shown < 8; i++) {
+		const struct done_op *d = &ts.done[(ts.nr_done - n + i) % ARRAY_SIZE(ts.done)];
+
+		if (d->task == self || d->skipped || d->end < ts.begin[self])
+			continue;
+		op_format(&h_program.op[d->index], text, sizeof(text));
+		fprintf(out, "harness: T%u op %u: %s ran during this op (%s)\n", d->task, d->index,
+			text, d->begin < ts.begin[self] ? "began before it" : "began after it");
+		shown++;
+	}
+}
+
 void tasks_report_context(FILE *out, unsigned int self)
 {
 	char text[128], where[128];
@@ -182,6 +235,7 @@ void tasks_report_context(FILE *out, unsigned int self)
 		fprintf(out, "harness: T%u is inside op %u: %s, %s\n", t, h.task[t].index, text,
 			h.task[t].ts ? vcpu_where(h.task[t].ts, where, sizeof(where)) : "?");
 	}
+	report_overlapping(out, self);
 	if (ts.have_last)
 		fprintf(out, "harness: the last decision the schedule made: @%lu %s, answer %u of %u%s%s "
 			"(%lu questions asked)\n", ts.last_n, choice_names[ts.last_what],

@@ -676,6 +676,41 @@ static void test_f1_fix(struct ktest *t)
 	rt_stop();
 }
 
+/*
+ * F3's proposed fix: kmem_cache_shrink() of a cache whose sheaves hold
+ * nothing anywhere still runs the flush work on every online vCPU, since
+ * has_pcs_used() no longer looks; fixed skips them all.
+ */
+static unsigned long shrink_works(struct ktest *t, const char *variant)
+{
+	struct vcpu_stats before, after;
+	struct kmem_cache *s;
+
+	if (!start(t, variant, false))
+		return 0;
+	s = rt_cache("v_f3", CAP, 0);
+	if (!s) {
+		KEXPECT(t, s);
+		rt_stop();
+		return 0;
+	}
+	vcpu_get_stats(&before);
+	kmem_cache_shrink(s);
+	vcpu_get_stats(&after);
+	if (!strcmp(variant, "f3-fix"))
+		expect_sites_reached(t, "f3-fix");
+	kmem_cache_destroy(s);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+	return after.works_run - before.works_run;
+}
+
+static void test_f3_fix(struct ktest *t)
+{
+	KEXPECT_EQ(t, shrink_works(t, "fixed"), 0);
+	KEXPECT_EQ(t, shrink_works(t, "f3-fix"), (unsigned long)num_online_cpus());
+}
+
 /* ------------------------------------------------------------------ */
 
 struct variant_case {
@@ -696,6 +731,7 @@ static const struct variant_case variant_cases[] = {
 	{ "m17", test_m17 },		{ "m18", test_m18 },
 	{ "m19", test_m19 },		{ "m20", test_m20 },
 	{ "m22", test_m22 },		{ "f1-fix", test_f1_fix },
+	{ "f3-fix", test_f3_fix },
 };
 
 /* variant_table and this file agree, name for name. */
@@ -746,6 +782,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_m20),
 	KTEST_CASE(test_m22),
 	KTEST_CASE(test_f1_fix),
+	KTEST_CASE(test_f3_fix),
 	{}
 };
 
