@@ -217,6 +217,12 @@ regressions)
 	done < <(grep -E "$rows" "$readme")
 
 	fails=0 n=0
+	# A report that is ASan's own needs a replay built with ASan; without
+	# one (debug, release, msan), such a row is checked for a failure on
+	# its variant and a pass on fixed, and its text by the asan preset.
+	asan_reports='heap-use-after-free|heap-buffer-overflow|use-after-poison|double-free|AddressSanitizer|LeakSanitizer'
+	has_asan=0
+	if grep -qa __asan_init "$replay"; then has_asan=1; fi
 	while IFS= read -r path; do
 		rel=${path#"$regress"/}
 		n=$((n + 1))
@@ -240,7 +246,11 @@ regressions)
 			fails=$((fails + 1))
 			continue
 		fi
-		if ! grep -qF -- "${want_text[$rel]}" "$tmp/out"; then
+		said="reports '${want_text[$rel]}'"
+		if ! grep -qF -- "${want_text[$rel]}" "$tmp/out" && [ "$has_asan" -eq 0 ] &&
+		   [[ ${want_text[$rel]} =~ $asan_reports ]]; then
+			said="fails (its report, '${want_text[$rel]}', is ASan's: this replay has no ASan)"
+		elif ! grep -qF -- "${want_text[$rel]}" "$tmp/out"; then
 			echo "FAIL $rel: on $v the report does not say '${want_text[$rel]}':"
 			grep -E '^FAIL ' "$tmp/out" || tail -n 20 "$tmp/out"
 			fails=$((fails + 1))
@@ -254,7 +264,7 @@ regressions)
 			fails=$((fails + 1))
 			continue
 		fi
-		echo "OK   $rel ($tg): $v reports '${want_text[$rel]}', fixed passes"
+		echo "OK   $rel ($tg): $v $said, fixed passes"
 	done < <(regression_binaries)
 	for f in "${!want_variant[@]}"; do
 		if [ ! -f "$regress/$f" ]; then
