@@ -5,7 +5,8 @@
 # Checked: git, cmake >= 3.25 (presets), ninja, gcc/g++ (debug and release
 # presets), clang/clang++ whose libFuzzer, ASan+UBSan and TSan runtimes
 # really compile, link and run, llvm-symbolizer (readable sanitizer reports),
-# liburcu-dev (urcu/urcu-memb.h and its libraries, threads backend) and,
+# liburcu-dev (urcu/urcu-memb.h and its libraries, threads backend),
+# python3 with its YAML module (scripts/check-ci.py, ctest ci_lint) and,
 # unless --no-afl, AFL++ (afl-clang-fast, afl-fuzz); with --bench, gnuplot
 # with a PNG terminal (scripts/bench.sh); with --oss-fuzz, zip and unzip
 # (scripts/check-oss-fuzz.sh).
@@ -28,8 +29,8 @@ usage() {
 usage: scripts/setup.sh [--no-afl] [--bench] [--oss-fuzz] [--quiet] [--help]
 
 Checks the tools sheaf-fuzz needs (clang with libFuzzer and the sanitizer
-runtimes, gcc, cmake >= 3.25, ninja, liburcu-dev, git, AFL++) and installs
-the missing Debian 12 packages with apt-get when run as root.
+runtimes, gcc, cmake >= 3.25, ninja, liburcu-dev, git, python3-yaml, AFL++)
+and installs the missing Debian 12 packages with apt-get when run as root.
 
   --no-afl   do not check or install AFL++ (afl-clang-fast, afl-fuzz)
   --bench    also check gnuplot with a PNG terminal (scripts/bench.sh)
@@ -205,6 +206,11 @@ check_all() {
 	fi
 	have llvm-symbolizer || need llvm
 	check_urcu
+	if have python3; then
+		python3 -c 'import yaml' 2>/dev/null || need python3-yaml
+	else
+		need python3 python3-yaml
+	fi
 	if [ "$want_afl" -eq 1 ]; then
 		{ have afl-clang-fast && have afl-fuzz; } || need afl++
 	fi
