@@ -24,6 +24,8 @@ replay=
 usage() {
 	cat <<'EOF'
 usage: scripts/corpus.sh [--replay BIN] update|check|regressions|findings
+       scripts/corpus.sh [--replay BIN] merge [--fuzzers DIR] [--target T] [--variant V]
+                         [--counters] RUN_DIR
 
   update       assemble corpus/src/*.ops into corpus/fuzz_ops/ and
                corpus/src/sched/*.ops into corpus/fuzz_sched/ (stale files
@@ -40,6 +42,19 @@ usage: scripts/corpus.sh [--replay BIN] update|check|regressions|findings
   findings     every reproducer under corpus/findings/ must fail on "fixed"
                with the text of its row in corpus/findings/README.md and
                pass on the variant carrying the proposed fix
+  merge RUN_DIR fold a fuzz run (run/<timestamp>/ of scripts/fuzz.sh, one
+               target's directory in it, or with --target a directory of
+               inputs, e.g. a ClusterFuzzLite corpus) into corpus/<target>/
+               through libFuzzer's -merge=1: of the inputs that add an edge,
+               each passing on "fixed" becomes a text
+               corpus/src/[sched/]merged_<sha1>.ops and the seed it
+               assembles to; prints the count added and the coverage before
+               and after, then runs "check"
+    --fuzzers DIR  the libFuzzer targets (default: build/fuzz/harness)
+    --target T     only target T, or the target of a plain input directory
+    --variant V    the variant coverage is measured on (default: fixed)
+    --counters     keep inputs that add any libFuzzer feature (hit counts
+                   too), not only those that add an edge
 
   --replay BIN the replay binary (default: build/asan/harness/replay, then
                build/debug/harness/replay)
@@ -60,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--replay=*) replay=${1#*=} ;;
 	-h | --help) usage; exit 0 ;;
 	update | check | regressions | findings) [ -z "$cmd" ] || die_usage "one command only"; cmd=$1 ;;
+	merge) [ -z "$cmd" ] || die_usage "one command only"; cmd=$1; shift; merge_args=("$@"); break ;;
 	*) die_usage "unknown argument '$1'" ;;
 	esac
 	shift
@@ -274,6 +290,12 @@ regressions)
 	done
 	echo "$prog: $n regression file(s), $fails failure(s)"
 	[ "$fails" -eq 0 ]
+	;;
+merge)
+	# shellcheck source=scripts/lib/corpus_merge.sh
+	. "$root/scripts/lib/corpus_merge.sh"
+	corpus_merge "${merge_args[@]}"
+	"$root/scripts/corpus.sh" --replay "$replay" check
 	;;
 findings)
 	readme=$findings/README.md

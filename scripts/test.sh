@@ -23,7 +23,8 @@ For each preset: cmake --preset P; cmake --build --preset P; ctest --preset P.
   --label L    run only the tests whose label matches regex L (ctest -L), e.g.
                unit, death, corpus, sim, threads, lint
   --exclude R  leave out the tests whose name matches regex R (ctest -E)
-  --full       then also: the msan preset's corpus replay (label corpus), and
+  --full       then also: the msan preset's corpus replay (label corpus), the
+               fuzz preset's corpus_merge test (label merge), and
                scripts/check-oss-fuzz.sh (the OSS-Fuzz build of the fuzz
                targets for four sanitizer and engine configurations; needs
                AFL++, which setup.sh installs)
@@ -104,14 +105,18 @@ done
 logdir=build/logs
 mkdir -p "$logdir"
 
-# --full: the msan preset replays the corpus (ctest -L of its own).
+# --full: the msan preset replays the corpus, the fuzz preset runs
+# "corpus.sh merge" with its libFuzzer targets (each a ctest -L of its own).
 declare -A p_label
 if [ "$full" -eq 1 ]; then
-	case " ${presets[*]} " in
-	*" msan "*) ;;
-	*) presets+=(msan) ;;
-	esac
+	for p in msan fuzz; do
+		case " ${presets[*]} " in
+		*" $p "*) ;;
+		*) presets+=("$p") ;;
+		esac
+	done
 	p_label[msan]=corpus
+	p_label[fuzz]=merge
 fi
 
 # Per preset: the state of each step (ok, FAIL, or - when not run), the
@@ -208,7 +213,7 @@ test_preset() {
 what="presets: ${presets[*]}"
 [ -z "$label" ] || what+=", label $label"
 [ -z "$exclude" ] || what+=", excluding $exclude"
-[ "$full" -eq 0 ] || what+=" (msan: corpus replay), then check-oss-fuzz.sh"
+[ "$full" -eq 0 ] || what+=" (msan: corpus replay; fuzz: corpus merge), then check-oss-fuzz.sh"
 [ -z "$jobs" ] || what+=", -j $jobs"
 echo "$prog: $what; logs in $logdir/"
 for p in "${presets[@]}"; do
