@@ -401,10 +401,18 @@ fuzz_libfuzzer() {
 	wait_children || rc=$?
 
 	if grep -qE '^#[0-9]+: cov:' "$log"; then
-		# -fork: the parent's last status line sums its jobs.
+		# -fork: the parent's last status line sums its jobs' executions;
+		# its exec/s is the last job's own rate, so the total rate is
+		# the executions over the line's time.
 		execs=$(last_num '^#([0-9]+): cov:.*' "$log")
 		cov=$(last_num '^#[0-9]+: cov: ([0-9]+).*' "$log")
-		eps=$(last_num '^#[0-9]+: .* exec\/s ([0-9]+).*' "$log")
+		local t
+		t=$(last_num '^#[0-9]+: cov:.* time: ([0-9]+)s.*' "$log")
+		if [ "${t:-0}" -gt 0 ]; then
+			eps=$((execs / t))
+		else
+			eps=$(last_num '^#[0-9]+: .* exec\/s ([0-9]+).*' "$log")
+		fi
 	else
 		execs=$(last_num '^stat::number_of_executed_units: *([0-9]+).*' "$log")
 		eps=$(last_num '^stat::average_exec_per_sec: *([0-9]+).*' "$log")

@@ -5,9 +5,11 @@
 # Checked: git, cmake >= 3.25 (presets), ninja, gcc/g++ (debug and release
 # presets), clang/clang++ whose libFuzzer, ASan+UBSan and TSan runtimes
 # really compile, link and run, llvm-symbolizer (readable sanitizer reports),
-# liburcu-dev (urcu/urcu-memb.h and its libraries, threads backend) and,
+# liburcu-dev (urcu/urcu-memb.h and its libraries, threads backend),
+# python3 with its YAML module (scripts/check-ci.py, ctest ci_lint) and,
 # unless --no-afl, AFL++ (afl-clang-fast, afl-fuzz); with --bench, gnuplot
-# with a PNG terminal (scripts/bench.sh).
+# with a PNG terminal (scripts/bench.sh); with --oss-fuzz, zip and unzip
+# (scripts/check-oss-fuzz.sh).
 #
 # Missing Debian 12 packages are installed with apt-get when run as root;
 # otherwise the exact apt-get command is printed and the script exits 2.
@@ -19,18 +21,20 @@ set -euo pipefail
 prog=setup
 want_afl=1
 want_bench=0
+want_oss_fuzz=0
 quiet=0
 
 usage() {
 	cat <<'EOF'
-usage: scripts/setup.sh [--no-afl] [--bench] [--quiet] [--help]
+usage: scripts/setup.sh [--no-afl] [--bench] [--oss-fuzz] [--quiet] [--help]
 
 Checks the tools sheaf-fuzz needs (clang with libFuzzer and the sanitizer
-runtimes, gcc, cmake >= 3.25, ninja, liburcu-dev, git, AFL++) and installs
-the missing Debian 12 packages with apt-get when run as root.
+runtimes, gcc, cmake >= 3.25, ninja, liburcu-dev, git, python3-yaml, AFL++)
+and installs the missing Debian 12 packages with apt-get when run as root.
 
   --no-afl   do not check or install AFL++ (afl-clang-fast, afl-fuzz)
   --bench    also check gnuplot with a PNG terminal (scripts/bench.sh)
+  --oss-fuzz also check zip and unzip (scripts/check-oss-fuzz.sh)
   --quiet    print nothing when everything is present
   --help     this text
 
@@ -43,6 +47,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--no-afl) want_afl=0 ;;
 	--bench) want_bench=1 ;;
+	--oss-fuzz) want_oss_fuzz=1 ;;
 	--quiet) quiet=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "$prog: unknown option '$1' (try --help)" >&2; exit 2 ;;
@@ -201,8 +206,17 @@ check_all() {
 	fi
 	have llvm-symbolizer || need llvm
 	check_urcu
+	if have python3; then
+		python3 -c 'import yaml' 2>/dev/null || need python3-yaml
+	else
+		need python3 python3-yaml
+	fi
 	if [ "$want_afl" -eq 1 ]; then
 		{ have afl-clang-fast && have afl-fuzz; } || need afl++
+	fi
+	if [ "$want_oss_fuzz" -eq 1 ]; then
+		have zip || need zip
+		have unzip || need unzip
 	fi
 	if [ "$want_bench" -eq 1 ]; then
 		{ have gnuplot && echo 'set terminal' | gnuplot 2>&1 | grep -qw pngcairo; } ||

@@ -2,7 +2,8 @@
 # test.sh - configure, build and run ctest for each preset (default: asan,
 # tsan, debug, release), then print one table and one closing line:
 #   test.sh: N passed, M failed
-# where N and M count ctest tests over all presets.  Exits 0 only when every
+# where N and M count ctest tests over all presets (and, with --full, the
+# configurations of scripts/check-oss-fuzz.sh).  Exits 0 only when every
 # preset configured, built and passed all of its tests.  Logs of each step
 # are kept in build/logs/<preset>-<step>.log.
 set -euo pipefail
@@ -12,7 +13,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 usage() {
 	cat <<'EOF'
-usage: scripts/test.sh [--preset P]... [-j N] [--label L] [--help]
+usage: scripts/test.sh [--preset P]... [-j N] [--label L] [--exclude R] [--full] [--help]
 
 For each preset: cmake --preset P; cmake --build --preset P; ctest --preset P.
 
@@ -20,7 +21,13 @@ For each preset: cmake --preset P; cmake --build --preset P; ctest --preset P.
   -j N         parallel build jobs and ctest jobs (default: ninja's choice for
                the build, the test preset's for ctest)
   --label L    run only the tests whose label matches regex L (ctest -L), e.g.
-               unit, death, corpus, sim, threads
+               unit, death, corpus, sim, threads, lint
+  --exclude R  leave out the tests whose name matches regex R (ctest -E)
+  --full       then also: the msan preset's corpus replay (label corpus), the
+               fuzz preset's corpus_merge test (label merge), and
+               scripts/check-oss-fuzz.sh (the OSS-Fuzz build of the fuzz
+               targets for four sanitizer and engine configurations; needs
+               AFL++, which setup.sh installs)
   --help       this text
 
 Exit status: 0 every preset passed; 1 a configure, build or test failed;
@@ -37,6 +44,8 @@ die_usage() {
 presets=()
 jobs=
 label=
+exclude=
+full=0
 
 # optarg NAME VALUE: VALUE must be present and not look like an option.
 optarg() {
@@ -54,6 +63,9 @@ while [ $# -gt 0 ]; do
 	--jobs=*) jobs=${1#*=} ;;
 	--label) optarg "$1" "${2-}"; label=$2; shift ;;
 	--label=*) label=${1#*=} ;;
+	--exclude) optarg "$1" "${2-}"; exclude=$2; shift ;;
+	--exclude=*) exclude=${1#*=} ;;
+	--full) full=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) die_usage "unknown argument '$1'" ;;
 	esac
@@ -75,7 +87,11 @@ if [ -n "$label" ]; then
 fi
 
 cd "$root"
-"$root/scripts/setup.sh" --no-afl
+if [ "$full" -eq 1 ]; then
+	"$root/scripts/setup.sh"
+else
+	"$root/scripts/setup.sh" --no-afl
+fi
 
 mapfile -t known < <(cmake --list-presets=configure 2>/dev/null |
 		     sed -n 's/^ *"\([^"]*\)".*/\1/p')
@@ -88,6 +104,20 @@ done
 
 logdir=build/logs
 mkdir -p "$logdir"
+
+# --full: the msan preset replays the corpus, the fuzz preset runs
+# "corpus.sh merge" with its libFuzzer targets (each a ctest -L of its own).
+declare -A p_label
+if [ "$full" -eq 1 ]; then
+	for p in msan fuzz; do
+		case " ${presets[*]} " in
+		*" $p "*) ;;
+		*) presets+=("$p") ;;
+		esac
+	done
+	p_label[msan]=corpus
+	p_label[fuzz]=merge
+fi
 
 # Per preset: the state of each step (ok, FAIL, or - when not run), the
 # ctest counts, the seconds it took and the names of the failed tests.
@@ -143,7 +173,12 @@ test_preset() {
 		build_args+=(-j "$jobs")
 		ctest_args+=(-j "$jobs")
 	fi
-	[ -z "$label" ] || ctest_args+=(-L "$label")
+	if [ -n "${p_label[$p]-}" ]; then
+		ctest_args+=(-L "${p_label[$p]}")
+	else
+		[ -z "$label" ] || ctest_args+=(-L "$label")
+		[ -z "$exclude" ] || ctest_args+=(-E "$exclude")
+	fi
 
 	if run_step "$p" configure "$logdir/$p-configure.log" cmake --preset "$p"; then
 		st_conf[$p]=ok
@@ -177,11 +212,34 @@ test_preset() {
 
 what="presets: ${presets[*]}"
 [ -z "$label" ] || what+=", label $label"
+[ -z "$exclude" ] || what+=", excluding $exclude"
+[ "$full" -eq 0 ] || what+=" (msan: corpus replay; fuzz: corpus merge), then check-oss-fuzz.sh"
 [ -z "$jobs" ] || what+=", -j $jobs"
 echo "$prog: $what; logs in $logdir/"
 for p in "${presets[@]}"; do
 	test_preset "$p"
 done
+
+# --full: the OSS-Fuzz build, one row; its configurations count as tests.
+oss_row=
+if [ "$full" -eq 1 ]; then
+	echo
+	echo "$prog: ===== check-oss-fuzz.sh ====="
+	t0=$SECONDS
+	oss=PASS
+	run_step oss-fuzz check "$logdir/check-oss-fuzz.log" "$root/scripts/check-oss-fuzz.sh" || oss=FAIL
+	line=$(grep -E '^check-oss-fuzz.sh: [0-9]+ passed, [0-9]+ failed$' "$logdir/check-oss-fuzz.log" | tail -n 1 || true)
+	op=- of=-
+	if [ -n "$line" ]; then
+		op=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+		of=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+		total_pass=$((total_pass + op))
+		total_fail=$((total_fail + of))
+	fi
+	[ "$oss" = PASS ] || bad_presets+=(check-oss-fuzz)
+	oss_row=$(printf '  %-10s %-9s %-6s %-6s %7s %7s %6s  %s' check-oss - - - "$op" "$of" \
+		  "$((SECONDS - t0))s" "$oss")
+fi
 
 echo
 echo "$prog: summary"
@@ -195,6 +253,7 @@ for p in "${presets[@]}"; do
 	printf "$fmt" "$p" "${st_conf[$p]}" "${st_build[$p]}" "${st_test[$p]}" \
 		"${n_pass[$p]}" "${n_fail[$p]}" "${secs[$p]}s" "$result"
 done
+[ -z "$oss_row" ] || echo "$oss_row"
 for p in "${presets[@]}"; do
 	[ -z "${failed_names[$p]}" ] || echo "  $p failed: ${failed_names[$p]}"
 done
