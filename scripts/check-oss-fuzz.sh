@@ -408,10 +408,10 @@ check_config() {
 		r_f1[$cfg]=FAIL
 		if reproduce fuzz_sched "$f1_file" "" pass "" &&
 		   reproduce fuzz_sched "$f1_file" fixed crash "$f1_text"; then
-			if grep -q 'fuzz_sched: variant f1-fix' "$tmp/$cfg/repro-fuzz_sched-default.log"; then
+			if grep -q 'fuzz_sched: variant f1-fix+f3-fix' "$tmp/$cfg/repro-fuzz_sched-default.log"; then
 				r_f1[$cfg]=ok
 			else
-				fail "fuzz_sched did not name its default variant f1-fix at start-up"
+				fail "fuzz_sched did not name its default variant f1-fix+f3-fix at start-up"
 			fi
 		fi
 	fi

@@ -16,9 +16,10 @@
 #   T.dict              corpus/T.dict
 #   T.options           [libfuzzer] max_len, timeout, rss_limit_mb
 #
-# fuzz_sched is built with F1's proposed fix as its default variant
-# (SHEAF_FUZZ_DEFAULT_VARIANT=f1-fix): on plain "fixed" it reports the known
-# kernel race F1 (docs/findings.md) within seconds, on every run.  Why, and
+# fuzz_sched is built with the proposed fixes of F1 and F3 as its default
+# variant (SHEAF_FUZZ_DEFAULT_VARIANT=f1-fix+f3-fix): on plain "fixed" it
+# reports the known kernel races F1 and F3 (docs/findings.md), F1 within
+# seconds on every run.  Why, and
 # what keeps F1 from being forgotten: docs/continuous-fuzzing.md.
 set -euo pipefail
 
@@ -59,7 +60,7 @@ done
 mkdir -p "$OUT" "$WORK"
 
 # The default variant of each target, where it is not the model's "fixed".
-default_variants=(fuzz_sched=f1-fix)
+default_variants=(fuzz_sched=f1-fix+f3-fix)
 
 # The options every target runs with under libFuzzer.  max_len is what
 # scripts/fuzz.sh gets from libFuzzer with seeds this small; timeout as
