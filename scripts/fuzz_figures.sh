@@ -45,7 +45,7 @@ soak_minutes=0
 soak_variant=fixed
 # fuzz_sched's timed runs carry the proposed fix of every known finding, so
 # that a known kernel bug does not end a measurement of something else
-sched_fix=+f1-fix
+sched_fix=+f1-fix+f3-fix
 baseline=
 what=()
 
@@ -84,8 +84,10 @@ speed, find and sched; mutants and soak run only when named (soak with
                       this tree's; prints both medians and their ratio
   --strict            fuzz_sched's speed, sched and mutants runs without the
                       proposed fixes of known findings (by default they run
-                      on "<variant>+f1-fix": F1, docs/findings.md, is found
-                      on every variant within seconds and would end them)
+                      on "<variant>+f1-fix+f3-fix": F1 and F3,
+                      docs/findings.md, are found on every variant within
+                      seconds and minutes and would end them; a baseline
+                      runs with the fixes it knows)
   --help              this text
 
 Exit status: 0 every measured figure met its target; 1 one missed (or a
@@ -220,6 +222,20 @@ progress() {
 
 # ------------------------------------------------------------------ speed
 
+# variant_known_to BIN V: V without the '+' parts BIN does not know (an
+# older baseline predates a proposed fix)
+variant_known_to() {
+	local bin=$1 part kept parts
+	IFS=+ read -r -a parts <<<"$2"
+	kept=${parts[0]}
+	for part in "${parts[@]:1}"; do
+		if SHEAF_VARIANT="$kept+$part" "$bin" -runs=0 >/dev/null 2>&1; then
+			kept+=+$part
+		fi
+	done
+	echo "$kept"
+}
+
 # speed_run TARGET BIN LABEL R: one run; appends its exec/s to rates_<LABEL>
 speed_run() {
 	local t=$1 bin=$2 label=$3 r=$4 d rate execs rss
@@ -228,7 +244,7 @@ speed_run() {
 	cp "corpus/$t"/* "$d/corpus/"
 	echo "$prog: speed run $r/$runs ($label): ${seconds}s of $t from $(find "corpus/$t" -type f | wc -l) seeds"
 	local v=fixed
-	[ "$t" = fuzz_ops ] || v=fixed$sched_fix
+	[ "$t" = fuzz_ops ] || v=$(variant_known_to "$bin" "fixed$sched_fix")
 	(cd "$d" && SHEAF_VARIANT=$v exec "$bin" -max_total_time="$seconds" \
 		-print_final_stats=1 -timeout=25 -dict="$root/corpus/$t.dict" \
 		-artifact_prefix="$d/" corpus >log 2>&1) &
