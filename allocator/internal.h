@@ -137,6 +137,13 @@ struct slab {
 	 */
 	unsigned short *freelist;
 	unsigned char *model_obj_state;	/* enum model_obj_state, relaxed atomics */
+	/*
+	 * Model: a SLAB_TYPESAFE_BY_RCU slab's discard_slab() takes a grace
+	 * period cookie; __free_slab() checks that it completed (the memory of
+	 * such a slab may be read by readers that began before the discard).
+	 */
+	unsigned long model_discard_gp;
+	bool model_typesafe_discarded;
 };
 
 static inline void *slab_address(const struct slab *slab)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "variant.h"
 
 /*
  * Model: the kernel finds a slab through struct page.  Here a three-level
@@ -288,6 +289,13 @@ void *slab_pop_object(struct kmem_cache *s, struct slab *slab)
 
 void __free_slab(struct kmem_cache *s, struct slab *slab)
 {
+	if (slab->model_typesafe_discarded &&
+	    !poll_state_synchronize_rcu(slab->model_discard_gp))
+		vcpu_report(VCPU_REPORT_BUG,
+			    "SLAB_TYPESAFE_BY_RCU contract: slab freed before a grace period",
+			    __func__, "cache %s, slab %p: its pages go back before a grace period "
+			    "that began at its discard_slab() completed; a reader that found one "
+			    "of its objects may still read them", s->name, (void *)slab->addr);
 	slab_map_remove(slab);
 	unaccount_slab(slab, s);
 	vcpu_free(slab->model_mem);
@@ -303,7 +311,8 @@ static void rcu_free_slab(struct rcu_head *h)
 
 static void free_slab(struct kmem_cache *s, struct slab *slab)
 {
-	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU))
+	/* typesafe-slab-now (a mutant): the pages go back with no grace period */
+	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU) && !variant(VS_TYPESAFE_SLAB_NOW))
 		call_rcu(&slab->rcu_head, rcu_free_slab);
 	else
 		__free_slab(s, slab);
@@ -317,6 +326,10 @@ static void free_slab(struct kmem_cache *s, struct slab *slab)
 void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
 	stat(s, FREE_SLAB);
+	if (s->flags & SLAB_TYPESAFE_BY_RCU) {
+		slab->model_discard_gp = get_state_synchronize_rcu();
+		slab->model_typesafe_discarded = true;
+	}
 	free_slab(s, slab);
 }
 

@@ -41,6 +41,7 @@ enum variant_site {
 	VS_M20_NO_MONITOR_CANCEL,	/* M20: __kvfree_rcu_barrier() does not cancel the monitor */
 	VS_M22_BARN_COUNT,		/* M22: barn_put_empty_sheaf() forgets nr_empty++ */
 	VS_F1_SCAN_VIA_MONITOR_WORK,	/* F1's proposed fix: the shrinker runs the monitor as its work */
+	VS_TYPESAFE_SLAB_NOW,		/* a mutant: free_slab() of a TYPESAFE cache without call_rcu() */
 	VS_F3_FLUSH_EVERY_CPU,		/* F3's proposed fix: has_pcs_used() does not dereference pcs->main */
 	NR_VARIANT_SITES
 };

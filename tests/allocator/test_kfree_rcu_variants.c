@@ -677,6 +677,46 @@ static void test_f1_fix(struct ktest *t)
 }
 
 /*
+ * The mutant typesafe-slab-now frees a SLAB_TYPESAFE_BY_RCU slab's pages at
+ * discard_slab() time: __free_slab() reports it at once, where fixed waits
+ * for rcu_free_slab() after a grace period and stays silent.
+ */
+static unsigned int typesafe_slab_reports(struct ktest *t, const char *variant)
+{
+	const char *title = "SLAB_TYPESAFE_BY_RCU contract: slab freed before a grace period";
+	struct kmem_cache *s;
+	unsigned int n;
+	void *o;
+
+	if (!start(t, variant, false))
+		return 0;
+	s = rt_cache("v_typesafe_slab", 0, SLAB_TYPESAFE_BY_RCU);
+	if (!s) {
+		KEXPECT(t, s);
+		rt_stop();
+		return 0;
+	}
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	KEXPECT(t, o);
+	if (o)
+		kmem_cache_free(s, o);
+	kmem_cache_destroy(s);		/* free_partial() discards the empty slab */
+	n = rt_reports_matching(title);
+	if (strcmp(variant, "fixed"))
+		expect_sites_reached(t, variant);
+	else
+		RT_EXPECT_CLEAN(t);
+	rt_stop();
+	return n;
+}
+
+static void test_typesafe_slab_now(struct ktest *t)
+{
+	KEXPECT_EQ(t, typesafe_slab_reports(t, "fixed"), 0);
+	KEXPECT(t, typesafe_slab_reports(t, "typesafe-slab-now") >= 1);
+}
+
+/*
  * F3's proposed fix: kmem_cache_shrink() of a cache whose sheaves hold
  * nothing anywhere still runs the flush work on every online vCPU, since
  * has_pcs_used() no longer looks; fixed skips them all.
@@ -731,7 +771,7 @@ static const struct variant_case variant_cases[] = {
 	{ "m17", test_m17 },		{ "m18", test_m18 },
 	{ "m19", test_m19 },		{ "m20", test_m20 },
 	{ "m22", test_m22 },		{ "f1-fix", test_f1_fix },
-	{ "f3-fix", test_f3_fix },
+	{ "f3-fix", test_f3_fix },	{ "typesafe-slab-now", test_typesafe_slab_now },
 };
 
 /* variant_table and this file agree, name for name. */
@@ -783,6 +823,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_m22),
 	KTEST_CASE(test_f1_fix),
 	KTEST_CASE(test_f3_fix),
+	KTEST_CASE(test_typesafe_slab_now),
 	{}
 };
 
