@@ -265,6 +265,18 @@ out_unlock:
 
 void kmem_cache_release(struct kmem_cache *s)
 {
+	long queued = model_count_read(s->model_rcu_slabs);
+
+	/*
+	 * Model: rcu_free_slab() reads slab->slab_cache, so a TYPESAFE cache
+	 * must outlive every slab it queued to call_rcu().  Checked here, at
+	 * the release, rather than when a late callback trips on the memory.
+	 */
+	if (queued)
+		vcpu_report(VCPU_REPORT_BUG,
+			    "SLAB_TYPESAFE_BY_RCU contract: cache released while slabs await rcu_free_slab()",
+			    __func__, "cache %s: %ld slab(s) queued to call_rcu() will read it after it is freed",
+			    s->name, queued);
 	__kmem_cache_release(s);
 	vcpu_free(s);
 }
@@ -422,8 +434,13 @@ static void model_release_cache(struct kmem_cache *s)
 			barn_shrink(s, n->barn);
 	model_cache_exit(s);
 
-	/* the rcu_free sheaves just submitted read the cache and its slabs */
-	if (s->cpu_sheaves)
+	/*
+	 * The rcu_free sheaves just submitted read the cache and its slabs;
+	 * so would rcu_free_slab() callbacks of a TYPESAFE cache, were any
+	 * queued since slab_model_exit()'s own rcu_barrier().  At exit the
+	 * second barrier is cheap, and kmem_cache_release() checks for them.
+	 */
+	if (s->cpu_sheaves || (s->flags & SLAB_TYPESAFE_BY_RCU))
 		rcu_barrier();
 
 	model_free_node_slabs(s);

@@ -278,6 +278,7 @@ struct kmem_cache {
 	long model_quarantined;		/* objects in the quarantine */
 	long model_prefilled;		/* objects in sheaves users hold */
 	long rcu_pending;		/* objects inside the kfree_rcu paths */
+	long model_rcu_slabs;		/* TYPESAFE slabs queued to rcu_free_slab() */
 	char model_name[MODEL_NAME_LEN];
 };
 

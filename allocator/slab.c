@@ -305,16 +305,19 @@ void __free_slab(struct kmem_cache *s, struct slab *slab)
 static void rcu_free_slab(struct rcu_head *h)
 {
 	struct slab *slab = container_of(h, struct slab, rcu_head);
+	struct kmem_cache *s = slab->slab_cache;
 
-	__free_slab(slab->slab_cache, slab);
+	__free_slab(s, slab);
+	model_count_add(s->model_rcu_slabs, -1L);
 }
 
 static void free_slab(struct kmem_cache *s, struct slab *slab)
 {
 	/* typesafe-slab-now (a mutant): the pages go back with no grace period */
-	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU) && !variant(VS_TYPESAFE_SLAB_NOW))
+	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU) && !variant(VS_TYPESAFE_SLAB_NOW)) {
+		model_count_add(s->model_rcu_slabs, 1L);
 		call_rcu(&slab->rcu_head, rcu_free_slab);
-	else
+	} else
 		__free_slab(s, slab);
 }
 

@@ -60,7 +60,7 @@ const struct variant_desc variant_table[] = {
 	  "M11", "barrier contract; pcs_destroy WARN_ON(pcs->rcu_free)" },
 	{ "m12", BIT(VS_M12_NO_TYPESAFE_BARRIER),
 	  "no rcu_barrier() before releasing a SLAB_TYPESAFE_BY_RCU cache",
-	  "M12", "ASan heap-use-after-free in rcu_free_slab()" },
+	  "M12", "SLAB_TYPESAFE_BY_RCU contract: cache released while slabs await rcu_free_slab()" },
 	{ "m13", BIT(VS_M13_NO_SHUTDOWN_BARRIER),
 	  "__kmem_cache_shutdown() skips its rcu_barrier() for rcu sheaves in flight",
 	  "M13", "Objects remaining when combined with h1; alone only a racing kfree_rcu()" },

@@ -21,8 +21,9 @@
  *                                 the destroy's barrier run after the cache
  *                                 was released (the plain create/destroy of
  *                                 a sheaf cache is enough)
- *   death_m12_typesafe_destroy    heap-use-after-free in rcu_free_slab():
- *                                 the slab callback reads the released cache
+ *   death_m12_typesafe_destroy    the cache is released while its slab
+ *                                 waits for rcu_free_slab(), which would
+ *                                 read it (reported at the release)
  *   death_m14_reader              use-after-poison: a reader's object was
  *                                 freed without a grace period
  *   death_m15_dangling_rcu_free   heap-use-after-free: the rcu_free sheaf
