@@ -43,6 +43,13 @@ struct work_struct {
 	int cpu;			/* requested vCPU, or WORK_CPU_UNBOUND */
 	unsigned long nr_queued;	/* queueings so far */
 	unsigned long nr_done;		/* executions finished so far */
+	/*
+	 * cancel_work_sync()/cancel_delayed_work_sync() calls under way: as in
+	 * the kernel (work_offqd_disable() since 6.10), queueing fails while
+	 * one runs, so that it returns with the item neither pending nor
+	 * executing even if another context tried to queue it meanwhile.
+	 */
+	unsigned int disable;
 	struct lockdep_map lockdep_map;	/* flushing an item from itself */
 };
 

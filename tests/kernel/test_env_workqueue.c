@@ -7,6 +7,9 @@
  *    there is nothing to wait for; flushing an item that was never
  *    initialised is the kernel's WARN_ON(!work->func), reported;
  *  - cancel, delayed work, rcu_work, flush_workqueue(), destroy_workqueue();
+ *  - cancel_delayed_work_sync() waits for the running execution, and while
+ *    it waits the item cannot be queued again (the kernel disables it), so
+ *    it returns with the item neither pending nor running;
  *  - check_flush_dependency(): a WQ_MEM_RECLAIM worker flushing an item of
  *    a workqueue without it is reported; INIT_WORK() on a pending item is
  *    reported (debugobjects' "init active");
@@ -211,6 +214,76 @@ static void test_delayed_and_rcu_work(struct ktest *t)
 	env_stop();
 }
 
+/*
+ * A delayed work runs and blocks; one task cancels it with
+ * cancel_delayed_work_sync(), another calls mod_delayed_work() while the
+ * cancel waits.  As in the kernel (__cancel_work_sync() disables the item
+ * for the duration), the queueing fails: the cancel returns after the
+ * execution it found, with nothing pending, and the function ran once.
+ * Before, the model queued the item again, and the sim backend let the
+ * cancel of that new queueing end the wait for the running one.
+ */
+static struct completion cw_started, cw_go;
+static struct delayed_work cw_dw;
+static int cw_runs, cw_finished, cw_mod_ret = -1, cw_pending_after_mod = -1;
+static int cw_finished_at_cancel = -1, cw_pending_after_cancel = -1, cw_saw_cancel;
+
+static void cw_fn(struct work_struct *w)
+{
+	ATOMIC_INC(cw_runs);
+	complete_all(&cw_started);	/* both tasks wait for it */
+	wait_for_completion(&cw_go);
+	ATOMIC_SET(cw_finished, 1);
+}
+
+static void cw_canceler(void *arg)
+{
+	KEXPECT((struct ktest *)arg, queue_delayed_work(system_wq, &cw_dw, 0));
+	wait_for_completion(&cw_started);
+	cancel_delayed_work_sync(&cw_dw);
+	ATOMIC_SET(cw_finished_at_cancel, ATOMIC_GET(cw_finished));
+	ATOMIC_SET(cw_pending_after_cancel, delayed_work_pending(&cw_dw) ? 1 : 0);
+}
+
+static void cw_requeuer(void *arg)
+{
+	int i;
+
+	wait_for_completion(&cw_started);
+	/*
+	 * Until the cancel is under way: up to 10 s of 1 ms sleeps (virtual
+	 * time on sim), so a broken cancel fails the test instead of hanging it.
+	 */
+	for (i = 0; i < 10000 && !__atomic_load_n(&cw_dw.work.disable, __ATOMIC_RELAXED); i++)
+		msleep(1);
+	ATOMIC_SET(cw_saw_cancel, i < 10000);
+	ATOMIC_SET(cw_mod_ret, mod_delayed_work(system_wq, &cw_dw, 0) ? 1 : 0);
+	ATOMIC_SET(cw_pending_after_mod, delayed_work_pending(&cw_dw) ? 1 : 0);
+	complete(&cw_go);
+}
+
+static void test_cancel_sync_refuses_requeue(struct ktest *t)
+{
+	if (!env_start(t, VCPU_MODE_TASKS, 0))
+		return;
+	init_completion(&cw_started);
+	init_completion(&cw_go);
+	cw_runs = cw_finished = cw_saw_cancel = 0;
+	INIT_DELAYED_WORK(&cw_dw, cw_fn);
+	KEXPECT_EQ(t, vcpu_spawn("canceler", 1, cw_canceler, t), 0);
+	KEXPECT_EQ(t, vcpu_spawn("requeuer", 2, cw_requeuer, NULL), 0);
+	vcpu_run_tasks();
+	KEXPECT_EQ(t, ATOMIC_GET(cw_saw_cancel), 1);
+	KEXPECT_EQ(t, ATOMIC_GET(cw_mod_ret), 0);
+	KEXPECT_EQ(t, ATOMIC_GET(cw_pending_after_mod), 0);
+	KEXPECT_EQ(t, ATOMIC_GET(cw_finished_at_cancel), 1);
+	KEXPECT_EQ(t, ATOMIC_GET(cw_pending_after_cancel), 0);
+	KEXPECT(t, !flush_delayed_work(&cw_dw));
+	KEXPECT_EQ(t, ATOMIC_GET(cw_runs), 1);
+	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
+	env_stop();
+}
+
 static void test_flush_and_destroy_workqueue(struct ktest *t)
 {
 	struct workqueue_struct *wq;
@@ -306,6 +379,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_flush_uninitialised_reported),
 	KTEST_CASE(test_cancel_and_init_active),
 	KTEST_CASE(test_delayed_and_rcu_work),
+	KTEST_CASE(test_cancel_sync_refuses_requeue),
 	KTEST_CASE(test_flush_and_destroy_workqueue),
 	KTEST_CASE(test_mem_reclaim_flush_dependency),
 	KTEST_CASE(test_flush_under_item_lock_is_a_cycle),

@@ -162,7 +162,7 @@ bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_
 {
 	if (WARN(!dw->work.func, "%s", "queueing a delayed work that was never initialised"))
 		return false;
-	if (delayed_work_pending(dw))
+	if (delayed_work_pending(dw) || dw->work.disable)
 		return false;
 	queue_delayed(cpu, wq, dw, delay);
 	return true;
@@ -189,7 +189,9 @@ bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
 {
 	bool was = grab_delayed(dw);
 
-	queue_delayed(WORK_CPU_UNBOUND, wq, dw, delay);
+	/* a cancel_delayed_work_sync() under way: cancelled, not queued again */
+	if (!dw->work.disable)
+		queue_delayed(WORK_CPU_UNBOUND, wq, dw, delay);
 	return was;
 }
 
@@ -203,12 +205,15 @@ bool cancel_delayed_work_sync(struct delayed_work *dw)
 	bool was;
 
 	might_sleep();
+	dw->work.disable++;
 	was = grab_delayed(dw);
-	if (!dw->work.func)
-		return was;
-	lock_acquire(&dw->work.lockdep_map, 0, 0, _RET_IP_);
-	lock_release(&dw->work.lockdep_map, _RET_IP_);
-	sim_wait_work(&dw->work, false, __func__);
+	if (dw->work.func) {
+		lock_acquire(&dw->work.lockdep_map, 0, 0, _RET_IP_);
+		lock_release(&dw->work.lockdep_map, _RET_IP_);
+		/* nothing can queue it now: the only retirement left is the running one */
+		sim_wait_work(&dw->work, false, __func__);
+	}
+	dw->work.disable--;
 	return was;
 }
 

@@ -270,7 +270,7 @@ bool __sim_queue_work(int cpu, struct workqueue_struct *wq, struct work_struct *
 {
 	struct sim_pool *p;
 
-	if (READ_ONCE(work->pending))
+	if (READ_ONCE(work->pending) || work->disable)
 		return false;
 	if (cpu == WORK_CPU_UNBOUND)
 		cpu = (int)smp_processor_id();
@@ -364,6 +364,7 @@ init:
 	work->func = func;
 	INIT_LIST_HEAD(&work->entry);
 	work->pending = 0;
+	work->disable = 0;
 	work->wq = NULL;
 	work->cpu = WORK_CPU_UNBOUND;
 	if (!running) {
@@ -433,12 +434,15 @@ bool cancel_work_sync(struct work_struct *work)
 	bool was_pending;
 
 	might_sleep();
+	work->disable++;
 	was_pending = sim_grab_pending(work);
-	if (!work->func)
-		return was_pending;
-	lock_acquire(&work->lockdep_map, 0, 0, _RET_IP_);
-	lock_release(&work->lockdep_map, _RET_IP_);
-	sim_wait_work(work, false, __func__);
+	if (work->func) {
+		lock_acquire(&work->lockdep_map, 0, 0, _RET_IP_);
+		lock_release(&work->lockdep_map, _RET_IP_);
+		/* nothing can queue it now: the only retirement left is the running one */
+		sim_wait_work(work, false, __func__);
+	}
+	work->disable--;
 	return was_pending;
 }
 

@@ -228,7 +228,7 @@ bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq,
 	if (cpu != WORK_CPU_UNBOUND)
 		cpu = (int)vcpu_check_cpu(cpu, __func__);
 	pthread_mutex_lock(&thr_wq_mutex);
-	if (!dw->timer_pending && !dw->work.pending) {
+	if (!dw->timer_pending && !dw->work.pending && !dw->work.disable) {
 		arm(cpu, wq, dw, delay);
 		queued = true;
 	}
@@ -249,7 +249,9 @@ bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
 
 	pthread_mutex_lock(&thr_wq_mutex);
 	was_pending = grab_pending(dw);
-	arm(WORK_CPU_UNBOUND, wq, dw, delay);
+	/* a cancel_delayed_work_sync() under way: cancelled, not queued again */
+	if (!dw->work.disable)
+		arm(WORK_CPU_UNBOUND, wq, dw, delay);
 	pthread_mutex_unlock(&thr_wq_mutex);
 	return was_pending;
 }
@@ -266,9 +268,17 @@ bool cancel_delayed_work(struct delayed_work *dw)
 
 bool cancel_delayed_work_sync(struct delayed_work *dw)
 {
-	bool was_pending = cancel_delayed_work(dw);
+	bool was_pending;
 
+	pthread_mutex_lock(&thr_wq_mutex);
+	/* queueing fails until it returns; atomic for readers outside the mutex */
+	__atomic_add_fetch(&dw->work.disable, 1, __ATOMIC_RELAXED);
+	was_pending = grab_pending(dw);
+	pthread_mutex_unlock(&thr_wq_mutex);
 	thr_wait_running(&dw->work, __func__);
+	pthread_mutex_lock(&thr_wq_mutex);
+	__atomic_sub_fetch(&dw->work.disable, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&thr_wq_mutex);
 	return was_pending;
 }
 

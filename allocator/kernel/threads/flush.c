@@ -159,12 +159,17 @@ bool cancel_work_sync(struct work_struct *work)
 	bool was_pending = false;
 
 	pthread_mutex_lock(&thr_wq_mutex);
+	/* queueing fails until it returns; atomic for readers outside the mutex */
+	__atomic_add_fetch(&work->disable, 1, __ATOMIC_RELAXED);
 	if (thr_work_queued(work)) {
 		thr_drop_pending(work);
 		was_pending = true;
 	}
 	pthread_mutex_unlock(&thr_wq_mutex);
 	thr_wait_running(work, __func__);
+	pthread_mutex_lock(&thr_wq_mutex);
+	__atomic_sub_fetch(&work->disable, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&thr_wq_mutex);
 	return was_pending;
 }
 

@@ -106,6 +106,7 @@ void __init_work(struct work_struct *work, work_func_t func, const char *name)
 	work->cpu = WORK_CPU_UNBOUND;
 	work->nr_queued = 0;
 	work->nr_done = 0;
+	work->disable = 0;
 	lockdep_init_map_type(&work->lockdep_map, name,
 			      (const struct lock_class_key *)work_class(func), LD_WAIT_INV);
 }
@@ -124,7 +125,7 @@ bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *wor
 	if (WARN(!work->func, "%s", "queueing a work item that was never initialised"))
 		return false;
 	pthread_mutex_lock(&thr_wq_mutex);
-	if (!work->pending) {
+	if (!work->pending && !work->disable) {
 		thr_queue_locked(thr_pool_of(wq, cpu), work, cpu);
 		queued = true;
 	}
