@@ -50,7 +50,11 @@ static void wq_setup(struct workqueue_struct *wq, const char *name, unsigned int
 	unsigned int i;
 
 	memset(wq, 0, sizeof(*wq));
-	snprintf(wq->name, sizeof(wq->name), "%s", name ? name : "?");
+	/* what snprintf("%s") would store, without the formatting machinery:
+	 * every input sets up the system workqueues again */
+	if (!name)
+		name = "?";
+	memcpy(wq->name, name, strnlen(name, sizeof(wq->name) - 1));
 	wq->flags = flags;
 	wq->max_active = max_active;
 	wq->id = nr_wqs++;
