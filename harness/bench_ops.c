@@ -2,8 +2,11 @@
 /*
  * bench_ops.c - what one input of fuzz_ops costs, without a fuzzing engine:
  * loads a corpus, runs every input in this process once per round, and
- * prints the median time per input, the inputs per second that makes, and
- * the system allocations (malloc and friends) each input makes.
+ * prints the median time per input, the inputs per second that makes, the
+ * CPU time and minor page faults per input (the process's, from
+ * getrusage(): a fault is a first touch of memory the process had not used
+ * or had given back), and the system allocations (malloc and friends) each
+ * input makes, with their bytes and the most bytes one input allocated.
  *
  *   bench_ops [--target T] [--variant V] [--cpus N] [--rounds R] FILE|DIR...
  *
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -52,12 +56,14 @@ static void usage(FILE *out)
 		"\n"
 		"Runs every input (a directory: every regular file in it) once per round in\n"
 		"this process, after one warm-up round, and prints per round and at the end:\n"
-		"the time per input (median over the rounds), inputs per second, and the\n"
-		"system allocations per input (sanitizer builds only).\n"
+		"the time per input (median over the rounds), inputs per second, the CPU\n"
+		"time and minor page faults per input, and the system allocations per\n"
+		"input, their bytes and the most bytes one input allocated (sanitizer\n"
+		"builds only).\n"
 		"  --target T   whose inputs: fuzz_ops (default) or fuzz_sched\n"
 		"  --variant V  model variant (sets SHEAF_VARIANT; default fixed)\n"
 		"  --cpus N     vCPUs, 1..64 (sets SHEAF_CPUS; default 4)\n"
-		"  --rounds R   measured rounds, 1..1000 (default 7)\n"
+		"  --rounds R   measured rounds, 1..100000 (default 7)\n"
 		"Exit status: 0 done, 2 usage error or unreadable file; a failing input\n"
 		"aborts with its report, as in fuzz_ops.\n");
 }
@@ -123,12 +129,14 @@ static void add_path(const char *path)
 	closedir(d);
 }
 
-static unsigned long long nr_mallocs;
+static unsigned long long nr_mallocs, malloc_bytes, input_bytes, max_input_bytes;
 
 #ifdef HAVE_MALLOC_HOOKS
 static void on_malloc(const volatile void *p, size_t size)
 {
 	nr_mallocs++;
+	malloc_bytes += size;
+	input_bytes += size;
 }
 
 static void on_free(const volatile void *p)
@@ -142,6 +150,26 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds (user + system) and minor faults of this process so far */
+static double cpu_time(long *minflt)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*minflt = ru.ru_minflt;
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* One input, keeping the most bytes allocated by one input */
+static void run_one(const struct blob *b)
+{
+	input_bytes = 0;
+	target->one(b->data, b->size);
+	if (input_bytes > max_input_bytes)
+		max_input_bytes = input_bytes;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -168,8 +196,8 @@ static long parse_long(const char *flag, const char *s, long lo, long hi)
 int main(int argc, char **argv)
 {
 	long rounds = 7;
-	double *per_input;
-	unsigned long long mallocs0 __attribute__((unused));
+	double *per_input, *cpu_per_input, *faults_per_input;
+	unsigned long long mallocs0 __attribute__((unused)), bytes0 __attribute__((unused));
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -192,7 +220,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--cpus"))
 			setenv("SHEAF_CPUS", argv[++i], 1);
 		else if (!strcmp(a, "--rounds"))
-			rounds = parse_long(a, argv[++i], 1, 1000);
+			rounds = parse_long(a, argv[++i], 1, 100000);
 		else if (!strcmp(a, "--target")) {
 			target = fuzz_target_lookup(argv[++i]);
 			if (!target) {
@@ -223,31 +251,47 @@ int main(int argc, char **argv)
 	       getenv("SHEAF_VARIANT") ? getenv("SHEAF_VARIANT") : "fixed", ops_config.nr_cpus);
 
 	for (size_t b = 0; b < nr_blobs; b++)	/* warm-up */
-		target->one(blobs[b].data, blobs[b].size);
+		run_one(&blobs[b]);
 
 	per_input = calloc((size_t)rounds, sizeof(*per_input));
-	if (!per_input)
+	cpu_per_input = calloc((size_t)rounds, sizeof(*cpu_per_input));
+	faults_per_input = calloc((size_t)rounds, sizeof(*faults_per_input));
+	if (!per_input || !cpu_per_input || !faults_per_input)
 		die("out of memory", NULL);
 	mallocs0 = nr_mallocs;
+	bytes0 = malloc_bytes;
+	max_input_bytes = 0;	/* the warm-up's first input set up what the process keeps */
 	for (long r = 0; r < rounds; r++) {
-		double t0 = now();
+		long flt0, flt1;
+		double c0 = cpu_time(&flt0), t0 = now(), c1;
 
 		for (size_t b = 0; b < nr_blobs; b++)
-			target->one(blobs[b].data, blobs[b].size);
+			run_one(&blobs[b]);
 		per_input[r] = (now() - t0) / (double)nr_blobs;
-		printf("round %ld/%ld: %.2f us per input\n", r + 1, rounds, per_input[r] * 1e6);
+		c1 = cpu_time(&flt1);
+		cpu_per_input[r] = (c1 - c0) / (double)nr_blobs;
+		faults_per_input[r] = (double)(flt1 - flt0) / (double)nr_blobs;
+		printf("round %ld/%ld: %.2f us per input, %.2f us CPU, %.2f page faults\n", r + 1,
+		       rounds, per_input[r] * 1e6, cpu_per_input[r] * 1e6, faults_per_input[r]);
 		fflush(stdout);
 	}
 	qsort(per_input, (size_t)rounds, sizeof(*per_input), cmp_double);
-	printf("median: %.2f us per input, %.0f inputs/s", per_input[rounds / 2] * 1e6,
-	       1.0 / per_input[rounds / 2]);
+	qsort(cpu_per_input, (size_t)rounds, sizeof(*cpu_per_input), cmp_double);
+	qsort(faults_per_input, (size_t)rounds, sizeof(*faults_per_input), cmp_double);
+	printf("median: %.2f us per input, %.0f inputs/s, %.2f us CPU per input, %.2f page faults "
+	       "per input", per_input[rounds / 2] * 1e6, 1.0 / per_input[rounds / 2],
+	       cpu_per_input[rounds / 2] * 1e6, faults_per_input[rounds / 2]);
 #ifdef HAVE_MALLOC_HOOKS
 	printf(", %.1f system allocations per input",
 	       (double)(nr_mallocs - mallocs0) / ((double)nr_blobs * (double)rounds));
+	printf(", %.0f bytes per input, at most %llu", (double)(malloc_bytes - bytes0) /
+	       ((double)nr_blobs * (double)rounds), max_input_bytes);
 #endif
 	putchar('\n');
 	fflush(stdout);
 	free(per_input);
+	free(cpu_per_input);
+	free(faults_per_input);
 	for (size_t b = 0; b < nr_blobs; b++)
 		free(blobs[b].data);
 	free(blobs);

@@ -39,6 +39,38 @@
 
 #define H_QUARANTINE	8	/* objects in the model's KASAN-like quarantine */
 
+#ifdef SHEAF_ASAN
+/*
+ * ASan's defaults for every program that runs inputs (fuzz_ops and
+ * fuzz_sched under libFuzzer or AFL++'s driver, replay, bench_ops), so that
+ * a finding replays with the report it was found with; ASAN_OPTIONS, read
+ * after these, still wins (AFL++ sets its own when it is unset).
+ *
+ * quarantine_size_mb=64: a use-after-free is reported as one while the
+ * freed chunk is in ASan's quarantine, which recycles the oldest chunks
+ * once more than this has been freed after them.  A stale use the model can
+ * make is inside the input that freed the memory (every input ends with a
+ * full teardown), and one input frees at most what it allocated: 26 KB on
+ * average on the seed corpus, 143 KB at most there, 9.4 MB for the
+ * heaviest program written for the purpose (128 ops of prefill, return and
+ * shrink on 2048-byte caches; bench_ops prints "at most").  64 MB keeps
+ * several such inputs' frees poisoned, where the default 256 MB took some
+ * 10,000 inputs to fill (a quarter of a GB of fresh pages, faulted in one
+ * by one) and held 200 MB of the process's RSS.
+ *
+ * malloc_context_size=30 (the default, written down): the frames kept for
+ * the stacks of each allocation and free.  The deepest model allocation
+ * (a slab for a sheaf refill under kmem_cache_alloc()) is 17 frames down
+ * to LLVMFuzzerTestOneInput and a work item's stack ends at its fiber;
+ * keeping 20 instead of 30 cost the same within noise (docs/fuzzing.md).
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=64:malloc_context_size=30";
+}
+#endif
+
 #ifdef SHEAF_COVERAGE
 int __llvm_profile_write_file(void);
 #endif

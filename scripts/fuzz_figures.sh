@@ -4,7 +4,10 @@
 #
 #   speed    libFuzzer exec/s from the seed corpus, one job, fuzz_ops and
 #            fuzz_sched side by side: the median of --runs runs of
-#            --seconds each (targets: 20,000 and 10,000)
+#            --seconds each (targets: 20,000 and 10,000), and an empty
+#            target built with the same flags (build/fuzz/harness/empty_target:
+#            the engine alone), so that each rate is also a share of the
+#            engine's, which depends less on the machine
 #   find     fuzz_ops: time to the first crash of --variant (default
 #            seed-v3) from an empty corpus, median over --seeds libFuzzer
 #            seeds (target: 10 s); every crash replayed 10 times (target:
@@ -47,6 +50,7 @@ soak_variant=fixed
 # that a known kernel bug does not end a measurement of something else
 sched_fix=+f1-fix+f3-fix
 baseline=
+speed_targets="fuzz_ops fuzz_sched"
 what=()
 
 usage() {
@@ -54,7 +58,7 @@ usage() {
 usage: scripts/fuzz_figures.sh [speed] [find] [sched] [mutants] [soak]
            [--runs R] [--seconds S] [--seeds K] [--variant V]
            [--sched-variant V] [--mutants "V..."] [--soak-minutes M]
-           [--soak-variant V] [--baseline REV] [--strict]
+           [--soak-variant V] [--baseline REV] [--speed-targets "T..."] [--strict]
 
 Measures fuzz_ops and fuzz_sched with libFuzzer (fuzz preset: ASan +
 UBSan, sim backend) and prints each figure with its target.  Default:
@@ -62,7 +66,8 @@ speed, find and sched; mutants and soak run only when named (soak with
 --soak-minutes, default 30 then, per target).
 
   speed               exec/s of both targets from their seed corpora:
-                      median of R alternating runs of S s each
+                      median of R alternating runs of S s each, and of an
+                      empty target with the same flags (the engine alone)
   find                fuzz_ops: first crash of variant V from an empty
                       corpus, K seeds, each crash replayed 10 times
   sched               fuzz_sched: first crash of --sched-variant from an
@@ -82,6 +87,7 @@ speed, find and sched; mutants and soak run only when named (soak with
   --soak-variant V    variant for soak (default fixed)
   --baseline REV      also build commit REV and alternate its speed runs with
                       this tree's; prints both medians and their ratio
+  --speed-targets "T..."  the targets speed measures (default: fuzz_ops fuzz_sched)
   --strict            fuzz_sched's speed, sched and mutants runs without the
                       proposed fixes of known findings (by default they run
                       on "<variant>+f1-fix+f3-fix": F1 and F3,
@@ -115,7 +121,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	speed | find | sched | mutants | soak) what+=("$1") ;;
 	--runs | --seconds | --seeds | --variant | --sched-variant | --mutants | --soak-minutes | \
-	--soak-variant | --baseline)
+	--soak-variant | --baseline | --speed-targets)
 		[ $# -ge 2 ] && [ -n "$2" ] && [ "${2#-}" = "$2" ] || die_usage "option $1 needs a value"
 		case $1 in
 		--runs) check_int "$1" "$2" 99; runs=$2 ;;
@@ -128,6 +134,11 @@ while [ $# -gt 0 ]; do
 			mutants=$2 ;;
 		--soak-minutes) check_int "$1" "$2" 10080; soak_minutes=$2 ;;
 		--soak-variant) check_variant "$1" "$2"; soak_variant=$2 ;;
+		--speed-targets)
+			for t in $2; do
+				[[ $t =~ ^fuzz_(ops|sched)$ ]] || die_usage "$1 wants fuzz_ops and/or fuzz_sched, not '$t'"
+			done
+			speed_targets=$2 ;;
 		--baseline)
 			git -C "$root" rev-parse --verify -q "$2^{commit}" >/dev/null ||
 				die_usage "--baseline wants a commit of this repository, not '$2'"
@@ -156,7 +167,7 @@ cd "$root"
 
 mkdir -p build/logs
 echo "$prog: building the fuzz preset (log: build/logs/figures-build.log)"
-if ! { cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_ops fuzz_sched replay; } \
+if ! { cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_ops fuzz_sched replay empty_target; } \
 	>build/logs/figures-build.log 2>&1; then
 	tail -n 30 build/logs/figures-build.log
 	echo "$prog: the build failed"
@@ -269,21 +280,34 @@ speed_run() {
 if want speed; then
 	declare -A speed_target=([fuzz_ops]=20000 [fuzz_sched]=10000)
 	rates_fuzz_ops=() rates_fuzz_sched=() rates_base_fuzz_ops=() rates_base_fuzz_sched=()
+	rates_empty=()
 	for r in $(seq 1 "$runs"); do
-		for t in fuzz_ops fuzz_sched; do
+		# the engine alone, on fuzz_ops's seeds and dictionary
+		speed_run fuzz_ops "$(bin_of empty_target)" empty "$r"
+		for t in $speed_targets; do
 			[ -z "${base_bin[$t]-}" ] || speed_run "$t" "${base_bin[$t]}" "base-$t" "$r"
 			speed_run "$t" "$(bin_of "$t")" "$t" "$r"
 		done
 	done
-	for t in fuzz_ops fuzz_sched; do
+	e=
+	if [ ${#rates_empty[@]} -gt 0 ]; then
+		e=$(printf '%s\n' "${rates_empty[@]}" | median)
+		summary+=("speed  empty target (the engine alone, same flags): median $e exec/s (${rates_empty[*]})")
+	fi
+	# share R: R as a share of the empty target's median
+	share() {
+		[ -n "$e" ] || return 0
+		awk -v a="$1" -v b="$e" 'BEGIN { printf ", %.4f of the empty target", a / b }'
+	}
+	for t in $speed_targets; do
 		eval "rs=(\"\${rates_$t[@]}\")"
 		[ ${#rs[@]} -gt 0 ] || continue
 		m=$(printf '%s\n' "${rs[@]}" | median)
-		summary+=("speed  $t: median $m exec/s over ${#rs[@]} runs of ${seconds}s (${rs[*]}); target ${speed_target[$t]}: $(verdict "$m" '>=' "${speed_target[$t]}")")
+		summary+=("speed  $t: median $m exec/s over ${#rs[@]} runs of ${seconds}s (${rs[*]})$(share "$m"); target ${speed_target[$t]}: $(verdict "$m" '>=' "${speed_target[$t]}")")
 		eval "bs=(\"\${rates_base_$t[@]}\")"
 		if [ ${#bs[@]} -gt 0 ]; then
 			b=$(printf '%s\n' "${bs[@]}" | median)
-			summary+=("speed  $t baseline ${baseline:0:12}: median $b exec/s (${bs[*]}); this tree / baseline = $(awk -v a="$m" -v b="$b" 'BEGIN { printf "%.3f", a / b }')")
+			summary+=("speed  $t baseline ${baseline:0:12}: median $b exec/s (${bs[*]})$(share "$b"); this tree / baseline = $(awk -v a="$m" -v b="$b" 'BEGIN { printf "%.3f", a / b }')")
 		fi
 	done
 fi

@@ -277,11 +277,18 @@ static unsigned long dep_site_ip(unsigned int from, unsigned int to, unsigned in
 	return 0;
 }
 
+static void report_cycle(const struct task_struct *t, const struct held_lock *held,
+			 const struct lockdep_map *map, unsigned int prev, unsigned long ip,
+			 const unsigned short *path, unsigned int len, unsigned int nr_sites);
+
 /*
  * Slow path of lock_acquire(): class @prev (held, acquired at @held->
  * acquire_ip) -> class @cls (being acquired at @ip) is not in the graph.
  * Adds it, and reports when the graph already leads from @cls back to
- * @prev: the two orders together can deadlock.
+ * @prev: the two orders together can deadlock.  The report's buffers live
+ * in report_cycle()'s frame, not in this one, which runs for every new edge
+ * of every input (a sanitizer poisons and unpoisons a frame's buffers at
+ * each call).
  */
 static __attribute__((noinline)) void
 add_dependency(struct task_struct *t, const struct held_lock *held,
@@ -289,9 +296,7 @@ add_dependency(struct task_struct *t, const struct held_lock *held,
 	       unsigned long ip)
 {
 	unsigned short path[LOCKDEP_MAX_CLASSES];
-	char where[256], fbuf[128];
-	struct msgbuf m;
-	unsigned int len, i, nr_sites;
+	unsigned int len, nr_sites;
 
 	vcpu_spin_lock(&graph_lock);
 	if (order_test(prev, cls)) {
@@ -307,8 +312,19 @@ add_dependency(struct task_struct *t, const struct held_lock *held,
 		dep_sites[nr_dep_sites++] = (struct lock_dep_site){ prev, cls, ip };
 	nr_sites = nr_dep_sites;
 	vcpu_spin_unlock(&graph_lock);
-	if (!len)
-		return;
+	if (len)
+		report_cycle(t, held, map, prev, ip, path, len, nr_sites);
+}
+
+/* The cycle add_dependency() found: @path leads from the new class to @prev. */
+static __attribute__((noinline)) void
+report_cycle(const struct task_struct *t, const struct held_lock *held,
+	     const struct lockdep_map *map, unsigned int prev, unsigned long ip,
+	     const unsigned short *path, unsigned int len, unsigned int nr_sites)
+{
+	char where[256], fbuf[128];
+	struct msgbuf m;
+	unsigned int i;
 
 	/* Classes and sites are append-only until the next reset: safe to read. */
 	m.len = 0;
@@ -406,10 +422,21 @@ void lock_acquire(struct lockdep_map *map, int trylock, int read, unsigned long 
 	t->lockdep_depth = (int)depth + 1;
 }
 
+static __attribute__((noinline)) void
+report_bad_unlock(const struct task_struct *t, const struct lockdep_map *map, unsigned long ip)
+{
+	char where[256], fbuf[128];
+
+	vcpu_report(VCPU_REPORT_BUG, "bad unlock balance detected",
+		    ip_func(ip, fbuf, sizeof(fbuf), "lock_release"),
+		    "%s/%d on vCPU %u releases %s at %s, but does not hold it",
+		    t->comm, t->pid, t->cpu, map_name(map),
+		    ip_str(ip, where, sizeof(where), false));
+}
+
 void lock_release(struct lockdep_map *map, unsigned long ip)
 {
 	struct task_struct *t = lockdep_task();
-	char where[256], fbuf[128];
 	unsigned int depth, i;
 
 	if (unlikely(!t))
@@ -425,11 +452,7 @@ void lock_release(struct lockdep_map *map, unsigned long ip)
 		t->lockdep_depth = (int)depth - 1;
 		return;
 	}
-	vcpu_report(VCPU_REPORT_BUG, "bad unlock balance detected",
-		    ip_func(ip, fbuf, sizeof(fbuf), "lock_release"),
-		    "%s/%d on vCPU %u releases %s at %s, but does not hold it",
-		    t->comm, t->pid, t->cpu, map_name(map),
-		    ip_str(ip, where, sizeof(where), false));
+	report_bad_unlock(t, map, ip);
 }
 
 bool lock_is_held_type(const struct lockdep_map *map, int read)

@@ -12,7 +12,8 @@
  * Poisoning (ASan builds): the whole arena starts poisoned.  An allocation
  * unpoisons exactly its size in the areas of vCPUs below nr_cpu_ids (so an
  * overrun into the unit's tail, or a touch of an impossible vCPU's copy,
- * is caught); free_percpu() poisons the range again in every area.
+ * is caught); free_percpu() poisons the range again in the areas the
+ * allocation unpoisoned (pcpu_cpus), the others having stayed poisoned.
  *
  * Locking: pcpu_lock guards the bitmap, the lengths and the live count.
  * A range is poisoned before its units are released under the lock, and
@@ -40,6 +41,7 @@ static struct vcpu_spin pcpu_lock;		/* guards everything below */
 static char *pcpu_arena;			/* VCPU_MAX areas; never freed */
 static uint64_t pcpu_used[PCPU_WORDS];		/* bit u: unit u is allocated */
 static unsigned short pcpu_len[PCPU_UNITS];	/* units of the allocation at u; 0: none starts */
+static unsigned char pcpu_cpus[PCPU_UNITS];	/* areas the allocation at u unpoisoned */
 static unsigned long pcpu_live;			/* allocations; atomic for readers */
 
 static inline bool unit_used(unsigned int u)
@@ -93,11 +95,12 @@ static void release_units(unsigned int start)
 {
 	unsigned int n = pcpu_len[start], cpu;
 
-	for (cpu = 0; cpu < VCPU_MAX; cpu++)
+	for (cpu = 0; cpu < pcpu_cpus[start]; cpu++)
 		pcpu_poison(pcpu_arena + cpu * VCPU_PERCPU_AREA + start * PCPU_UNIT,
 			    n * PCPU_UNIT);
 	mark_units(start, n, false);
 	pcpu_len[start] = 0;
+	pcpu_cpus[start] = 0;
 	__atomic_store_n(&pcpu_live, pcpu_live - 1, __ATOMIC_RELAXED);
 }
 
@@ -125,6 +128,7 @@ void __percpu *__alloc_percpu(size_t size, size_t align)
 	}
 	mark_units((unsigned int)start, n, true);
 	pcpu_len[start] = (unsigned short)n;
+	pcpu_cpus[start] = (unsigned char)nr_cpu_ids;
 	__atomic_store_n(&pcpu_live, pcpu_live + 1, __ATOMIC_RELAXED);
 	vcpu_spin_unlock(&pcpu_lock);
 

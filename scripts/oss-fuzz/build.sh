@@ -89,7 +89,7 @@ done
 # cmake/Sheaf.cmake defines with SHEAF_SANITIZER): the fiber switches tell
 # ASan about each stack, the model poisons freed objects like KASAN.
 case $SANITIZER in
-address) defs=-DSHEAF_ASAN=1 ;;
+address) defs="-DSHEAF_ASAN=1 -fno-optimize-sibling-calls" ;;	# every frame in ASan's stacks
 memory) defs=-DSHEAF_MSAN=1 ;;
 undefined | coverage | introspector | none) defs= ;;
 *) die 2 "SANITIZER '$SANITIZER' is not one this project builds (address, undefined, memory, coverage)" ;;

@@ -106,20 +106,29 @@ static void impl_lock(struct vcpu_lock_impl *impl, struct lockdep_map *map,
 	impl->owner = t;
 }
 
+/* Out of line: the buffer would be poisoned and unpoisoned at every unlock. */
+static __attribute__((noinline)) void
+report_bad_unlock(const struct vcpu_lock_impl *impl, const struct lockdep_map *map,
+		  const struct task_struct *t, const char *func, unsigned long ip)
+{
+	char where[128];
+
+	vcpu_report(VCPU_REPORT_BUG, "bad unlock balance detected", func,
+		    "%s/%d on vCPU %u releases %s at %s, which %s%s",
+		    t->comm, t->pid, t->cpu, map->name ? map->name : "(unnamed)",
+		    caller_name(ip, where, sizeof(where)),
+		    impl->owner ? "is held by " : "is not locked",
+		    impl->owner ? impl->owner->comm : "");
+}
+
 /* Returns false (after reporting) when the caller does not own the lock. */
 static bool impl_unlock(struct vcpu_lock_impl *impl, struct lockdep_map *map,
 			const char *func, unsigned long ip)
 {
 	struct task_struct *t = lock_task(func);
-	char where[128];
 
 	if (unlikely(impl->owner != t)) {
-		vcpu_report(VCPU_REPORT_BUG, "bad unlock balance detected", func,
-			    "%s/%d on vCPU %u releases %s at %s, which %s%s",
-			    t->comm, t->pid, t->cpu, map->name ? map->name : "(unnamed)",
-			    caller_name(ip, where, sizeof(where)),
-			    impl->owner ? "is held by " : "is not locked",
-			    impl->owner ? impl->owner->comm : "");
+		report_bad_unlock(impl, map, t, func, ip);
 		return false;
 	}
 	lock_release(map, ip);

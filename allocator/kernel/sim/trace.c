@@ -47,21 +47,29 @@ static inline uint64_t hash_word(uint64_t h, uint64_t v)
 	return x ^ (x >> 29);
 }
 
+/*
+ * The string's bytes in words of eight, the first byte highest, then the
+ * tail (fewer than eight) with its length.  Whole words are loaded at once
+ * (and byte-swapped on a little-endian host) rather than shifted in byte by
+ * byte: the same words, so the same hash, for a fraction of the loads,
+ * which a sanitizer checks one by one.
+ */
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-	uint64_t w = 0;
-	unsigned int n = 0;
+	size_t len = strlen(s), i;
+	uint64_t w;
 
-	for (; *s; s++) {
-		w = (w << 8) | (unsigned char)*s;
-		if (++n == 8) {
-			h = hash_word(h, w);
-			w = 0;
-			n = 0;
-		}
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		h = hash_word(h, w);
 	}
+	for (w = 0; i < len; i++)
+		w = (w << 8) | (unsigned char)s[i];
 	/* the tail with its length, so "ab"+"c" and "a"+"bc" differ */
-	return hash_word(h, w ^ ((uint64_t)n << 56) ^ 0xff);
+	return hash_word(h, w ^ ((uint64_t)(len % 8) << 56) ^ 0xff);
 }
 
 static const char *ctx_comm(unsigned long id)

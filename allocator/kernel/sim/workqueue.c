@@ -31,6 +31,10 @@
  */
 #include <stdlib.h>
 
+#ifdef SHEAF_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "sim_internal.h"
 
 struct workqueue_struct *system_wq;
@@ -50,7 +54,11 @@ static void wq_setup(struct workqueue_struct *wq, const char *name, unsigned int
 	unsigned int i;
 
 	memset(wq, 0, sizeof(*wq));
-	snprintf(wq->name, sizeof(wq->name), "%s", name ? name : "?");
+	/* what snprintf("%s") would store, without the formatting machinery:
+	 * every input sets up the system workqueues again */
+	if (!name)
+		name = "?";
+	memcpy(wq->name, name, strnlen(name, sizeof(wq->name) - 1));
 	wq->flags = flags;
 	wq->max_active = max_active;
 	wq->id = nr_wqs++;
@@ -84,12 +92,59 @@ void sim_wq_reset(void)
 	sim_timers_reset();
 }
 
+/*
+ * Workqueue memory kept from one environment to the next, as sched.c keeps
+ * fiber blocks: slab_model_init() allocates two workqueues per input and
+ * slab_model_exit() destroys them, two of an input's fifteen system
+ * allocations.  A parked block is poisoned (ASan builds), so a use of a
+ * destroyed workqueue still stops the run, as a use-after-poison rather
+ * than a use-after-free; the model destroys its workqueues only at exit.
+ */
+#define SIM_WQ_CACHE	4
+static struct {
+	void *mem;
+	size_t size;
+} wq_cache[SIM_WQ_CACHE];
+static unsigned int nr_cached_wqs;
+
+static void *wq_mem_get(size_t size)
+{
+	unsigned int i;
+	void *mem;
+
+	for (i = 0; i < nr_cached_wqs; i++) {
+		if (wq_cache[i].size != size)
+			continue;
+		mem = wq_cache[i].mem;
+		wq_cache[i] = wq_cache[--nr_cached_wqs];
+#ifdef SHEAF_ASAN
+		ASAN_UNPOISON_MEMORY_REGION(mem, size);
+#endif
+		return mem;
+	}
+	return malloc(size);
+}
+
+static void wq_mem_put(void *mem, size_t size)
+{
+	if (nr_cached_wqs == SIM_WQ_CACHE) {
+		free(mem);
+		return;
+	}
+#ifdef SHEAF_ASAN
+	ASAN_POISON_MEMORY_REGION(mem, size);
+#endif
+	wq_cache[nr_cached_wqs].mem = mem;
+	wq_cache[nr_cached_wqs].size = size;
+	nr_cached_wqs++;
+}
+
 struct workqueue_struct *alloc_workqueue(const char *name, unsigned int flags, int max_active)
 {
 	unsigned int n = (flags & WQ_UNBOUND) ? 1 : nr_cpu_ids;
 	struct workqueue_struct *wq;
 
-	wq = malloc(sizeof(*wq) + n * sizeof(struct sim_pool));
+	wq = wq_mem_get(sizeof(*wq) + n * sizeof(struct sim_pool));
 	if (!wq)
 		return NULL;
 	wq_setup(wq, name, flags, max_active, (struct sim_pool *)(wq + 1));
@@ -512,7 +567,7 @@ static void wq_free(struct workqueue_struct *wq)
 {
 	list_del(&wq->node);
 	if (!wq->is_static)
-		free(wq);
+		wq_mem_put(wq, sizeof(*wq) + wq->nr_pools * sizeof(struct sim_pool));
 }
 
 void destroy_workqueue(struct workqueue_struct *wq)
