@@ -224,7 +224,8 @@ static void stall(unsigned long ms)
 	funlockfile(stderr);
 	stress_print_stats(stdout, true);
 	snprintf(reason, sizeof(reason), "stress watchdog: stall, no progress for %lu ms", ms);
-	exit(stress_end(reason));
+	/* The stuck threads hold what they hold: no exit handlers, no leak check. */
+	_exit(stress_end(reason));
 }
 
 static void *monitor_main(void *arg)
