@@ -201,7 +201,9 @@ static unsigned long progress(void)
  * No progress for --stall-timeout.  The threads backend cannot say where
  * a context blocks (vcpu_where() says "?"), so this is what the tasks
  * said they were doing and the locks lockdep-lite has them hold (read
- * without their owners' consent: they are stuck).
+ * without their owners' consent: they are stuck).  A task that finished
+ * cleared its pointer first; one that finishes while this runs is the
+ * only way this read can meet a freed task_struct.
  */
 static void stall(unsigned long ms)
 {
@@ -215,10 +217,14 @@ static void stall(unsigned long ms)
 		struct stress_task *t = &stress_tasks[i];
 		struct task_struct *task = __atomic_load_n(&t->task, __ATOMIC_ACQUIRE);
 
-		fprintf(stderr, "task %s (vCPU %d): in %s\n", t->name, task ? (int)task->cpu : -1,
+		if (!task) {
+			fprintf(stderr, "task %s: %s\n", t->name,
+				__atomic_load_n(&t->doing, __ATOMIC_RELAXED) ?: "not started");
+			continue;
+		}
+		fprintf(stderr, "task %s (vCPU %u): in %s\n", t->name, task->cpu,
 			__atomic_load_n(&t->doing, __ATOMIC_RELAXED) ?: "-");
-		if (task)
-			lockdep_print_held_locks(stderr, task);
+		lockdep_print_held_locks(stderr, task);
 	}
 	fprintf(stderr, "==================================================================\n");
 	funlockfile(stderr);

@@ -45,6 +45,8 @@ void stress_park_point(struct stress_task *t)
 void stress_task_done(struct stress_task *t)
 {
 	stress_doing(t, "done");
+	/* The backend frees the task_struct once we return: the watchdog must not look. */
+	__atomic_store_n(&t->task, NULL, __ATOMIC_RELEASE);
 	if (t->parks)
 		__atomic_add_fetch(&done, 1, __ATOMIC_ACQ_REL);
 }
@@ -281,7 +283,7 @@ void stress_checker_task(void *arg)
 			    __func__, "%lu kfree_rcu()'d objects not given back after every cache "
 			    "was destroyed and kvfree_rcu_barrier() returned", stress_pending());
 	}
-	stress_doing(t, "done");
+	stress_task_done(t);
 }
 
 void stress_set_parkers(unsigned int n)
