@@ -439,6 +439,20 @@ void __kvfree_rcu_barrier(void)
 		if (!variant(VS_M20_NO_MONITOR_CANCEL))	/* M20: monitor not cancelled */
 			cancel_delayed_work_sync(&krcp->monitor_work);
 
+		/*
+		 * F2's proposed fix (docs/findings.md): a kvfree_rcu_queue_batch()
+		 * of another barrier may have taken this krcp's objects (so the
+		 * loop above saw nothing) and set the batch's PENDING bit, and not
+		 * yet made its call_rcu(): then flush_rcu_work()'s rcu_barrier()
+		 * need not wait for it.  Both happen under krcp->lock.
+		 */
+		if (variant(VS_F2_BARRIER_SYNCS_KRCP_LOCK)) {
+			unsigned long flags;
+
+			raw_spin_lock_irqsave(&krcp->lock, flags);
+			raw_spin_unlock_irqrestore(&krcp->lock, flags);
+		}
+
 		for (i = 0; i < KFREE_N_BATCHES; i++) {
 			krwp = &krcp->krw_arr[i];
 			flush_rcu_work(&krwp->rcu_work);

@@ -95,6 +95,11 @@ const struct variant_desc variant_table[] = {
 	{ "f1-fix", BIT(VS_F1_SCAN_VIA_MONITOR_WORK),
 	  "fixed, plus a fix for F1: kfree_rcu_shrink_scan() runs the monitor as its work item",
 	  "docs/findings.md F1 (proposed)", "none: F1's reproducer passes" },
+	{ "f2-fix", BIT(VS_F2_BARRIER_SYNCS_KRCP_LOCK),
+	  "fixed, plus a fix for F2: __kvfree_rcu_barrier() takes and drops each krcp->lock "
+	  "before flushing its batches, so that a concurrent kvfree_rcu_queue_batch() has made "
+	  "its call_rcu()",
+	  "docs/findings.md F2 (proposed)", "none: stress on fixed+f2-fix stays silent" },
 	{ "f3-fix", BIT(VS_F3_FLUSH_EVERY_CPU),
 	  "fixed, plus a fix for F3: flush_all_cpus_locked() does not read another CPU's "
 	  "pcs->main->size, it queues the flush on every online CPU of a cache with sheaves",

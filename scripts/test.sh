@@ -21,7 +21,8 @@ For each preset: cmake --preset P; cmake --build --preset P; ctest --preset P.
   -j N         parallel build jobs and ctest jobs (default: ninja's choice for
                the build, the test preset's for ctest)
   --label L    run only the tests whose label matches regex L (ctest -L), e.g.
-               unit, death, corpus, sim, threads, lint
+               unit, death, corpus, sim, threads, lint, stress (the 20 s
+               stress runs of the asan and tsan presets)
   --exclude R  leave out the tests whose name matches regex R (ctest -E)
   --full       then also: the msan preset's corpus replay (label corpus), the
                fuzz preset's corpus_merge test (label merge), and

@@ -28,12 +28,31 @@
 
 /*
  * READ_ONCE/WRITE_ONCE are relaxed atomics so that ThreadSanitizer treats
- * the kernel's deliberate racy reads (data_race(), lockless peeks) as what
- * they are.  Only scalar and pointer types are used with them.
+ * the kernel's deliberate racy reads (lockless peeks) as what they are.
+ * Only scalar and pointer types are used with them.
+ *
+ * data_race(expr) is the kernel's "this race is intended" for KCSAN, which
+ * does not watch the accesses inside it (kcsan_disable_current() around
+ * the expression, include/linux/compiler.h).  Under ThreadSanitizer the
+ * model does the same with TSan's own annotation: the reads of @expr are
+ * not recorded, so they neither report nor are reported against.  Every
+ * other access to the same data is still checked.
  */
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
+#ifdef SHEAF_TSAN
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+#define data_race(expr)							\
+	({								\
+		AnnotateIgnoreReadsBegin(__FILE__, __LINE__);		\
+		__auto_type __data_race_v = (expr);			\
+		AnnotateIgnoreReadsEnd(__FILE__, __LINE__);		\
+		__data_race_v;						\
+	})
+#else
 #define data_race(expr)		(expr)
+#endif
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
