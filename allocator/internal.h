@@ -83,7 +83,7 @@
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Constants (KERNEL.md Appendix B; mm/slub.c)                          */
+/* Constants (mm/slub.c, mm/slab_common.c at 0f35040de593)          */
 
 #define MAX_FULL_SHEAVES	10
 #define MAX_EMPTY_SHEAVES	10

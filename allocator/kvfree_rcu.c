@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvfree_rcu.c - the batched kvfree_rcu() path (CONFIG_KVFREE_RCU_BATCHED,
- * mm/slab_common.c; KERNEL.md section 5): struct kfree_rcu_cpu, queueing
+ * mm/slab_common.c at 0f35040de593): struct kfree_rcu_cpu, queueing
  * in kvfree_call_rcu(), the monitor that starts batches, the batch work,
  * __kvfree_rcu_barrier(), the shrinker callbacks and the model lifecycle.
  * Blocks, the page cache and the final frees are in kvfree_rcu_bulk.c.

@@ -4,7 +4,7 @@
  * (CONFIG_KVFREE_RCU_BATCHED): the per-CPU struct kfree_rcu_cpu ("krcp"),
  * its two in-flight batches (struct kfree_rcu_cpu_work, "krwp"), the
  * page-sized pointer blocks (struct kvfree_rcu_bulk_data) and the per-CPU
- * cache of free blocks.  KERNEL.md section 5.
+ * cache of free blocks, as in mm/slab_common.c.
  *
  * Where a pointer goes (kvfree_call_rcu(), after kfree_rcu_sheaf() refused):
  *   channel 0   a block on krcp->bulk_head[0]       slab objects
@@ -114,7 +114,7 @@ bool kfree_rcu_sheaf(void *obj);
 
 /*
  * Waits until every object that took the batched path before the call has
- * been freed (KERNEL.md 5.6).  For kvfree_rcu_barrier() and
+ * been freed (__kvfree_rcu_barrier()).  For kvfree_rcu_barrier() and
  * kvfree_rcu_barrier_on_cache() (barrier.c).  May sleep.
  */
 void __kvfree_rcu_barrier(void);

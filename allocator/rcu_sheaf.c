@@ -18,7 +18,7 @@
  * CPU X may have cleared pcs->rcu_free and not yet called call_rcu(); a
  * work item on X cannot run until X's pcs lock is free, i.e. until that
  * call_rcu() happened, and flush_work() orders it before the barrier's
- * rcu_barrier() (KERNEL.md section 4.6).
+ * rcu_barrier() (docs/architecture.md, the run-token model).
  */
 #include "internal.h"
 #include "kvfree_rcu.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * variant.h - the deviations the model can take: historical versions of the
- * code and injected mutants (DESIGN.md section 3, KERNEL.md section 8.2).
+ * code and injected mutants (the table in variant.c; sheaf_variants --list-variants).
  *
  * A variant is a named set of sites.  Each site is one `if (variant(...))`
  * in the allocator, at the exact line the historical or injected change

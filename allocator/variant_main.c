@@ -16,7 +16,7 @@ static void usage(FILE *out)
 		"usage: sheaf_variants [--list-variants | --check NAME | --help]\n"
 		"Lists the model's variants (select one with SHEAF_VARIANT=NAME or\n"
 		"--variant NAME on the fuzz and test programs): name, what changes,\n"
-		"origin (commit or mutant of KERNEL.md section 8.2), expected oracle.\n");
+		"origin (a kernel commit or a mutant), expected oracle.\n");
 }
 
 int main(int argc, char **argv)

@@ -58,7 +58,7 @@ static inline int numa_node_id(void)
 /*
  * Model: CONFIG_HAVE_MEMORYLESS_NODES is off, so numa_mem_id() is the CPU's
  * own node even when that node has no memory; the allocator then finds no
- * kmem_cache_node there and takes its fallbacks (KERNEL.md section 1.3).
+ * kmem_cache_node there and takes its fallbacks (get_node() is NULL).
  */
 static inline int numa_mem_id(void)
 {

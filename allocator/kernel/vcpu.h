@@ -16,7 +16,7 @@
  *    grace period, sleep) and at preemption points when its preempt_count is
  *    zero.  preempt_disable(), spin_lock() and local_lock() keep the token.
  *    This is what makes "work queued on X cannot run while X's pcs lock is
- *    held" true in the model (KERNEL.md section 4.6).
+ *    held" true in the model (docs/architecture.md).
  */
 #ifndef SHEAF_KERNEL_VCPU_H
 #define SHEAF_KERNEL_VCPU_H

@@ -3,7 +3,7 @@
  * test_kfree_rcu_barrier.c - what the two kfree_rcu barriers promise, and
  * how the seed patch broke the promise.
  *
- * The contract (DESIGN.md section 4, oracle 2): when
+ * The contract (harness/README.md, the barrier contract): when
  * kvfree_rcu_barrier_on_cache(s) returns, no object of s that was
  * kfree_rcu()'d before the call is still pending (model_cache_counts()'s
  * rcu_pending is 0 when nothing else frees meanwhile); when

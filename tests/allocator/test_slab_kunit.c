@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_slab_kunit.c - the slub_kunit cases about destroying caches and
- * freeing objects wrongly, on the model (KERNEL.md section 9.1): a leaked
+ * freeing objects wrongly, on the model (lib/tests/slub_kunit.c): a leaked
  * object makes the destroy fail with one "Objects remaining" report and
  * two slab errors, and leaks the cache on purpose; a double destroy, a
  * double free and invalid frees are each reported once and change

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_env_exclusion.c - "the per-CPU lock is the CPU" (KERNEL.md 4.6):
+ * test_env_exclusion.c - "the per-CPU lock is the CPU" (docs/architecture.md):
  * work queued on vCPU X runs as X, and never while a context on X holds
  * X's local_lock, even when everything else would let it run.
  *

@@ -9,7 +9,7 @@
  * another context waits for X.  preempt_disable() and everything built on
  * it keep the token, so nothing else runs on X meanwhile: that is what
  * makes a work item queued on X unable to run inside X's local_lock()
- * section (KERNEL.md 4.6).
+ * section (docs/architecture.md, the run-token model).
  *
  * A context lands on another vCPU only through vcpu_migrate(), or when its
  * vCPU went offline while it was not running: thr_token_get() then picks
