@@ -54,11 +54,8 @@ or missing tools; 3 the build failed.
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 check_int() {
 	if ! [[ $2 =~ ^[1-9][0-9]*$ ]] || [ "${#2}" -gt 3 ] || [ "$2" -gt "$3" ]; then

@@ -33,11 +33,8 @@ usage() {
 	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in

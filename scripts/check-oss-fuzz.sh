@@ -44,11 +44,8 @@ error or missing tools.
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 configs=()
 runs=300

@@ -62,11 +62,8 @@ Exit status: 0 ok; 1 out of sync or a regression misbehaves; 2 usage error.
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 cmd=
 while [ $# -gt 0 ]; do

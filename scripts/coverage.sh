@@ -53,11 +53,8 @@ Exit status: 0 done; 1 an input failed (coverage would be incomplete);
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -65,15 +65,12 @@ fuzzed (it exited without leaving a crash file); 130 interrupted.
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
-# optarg NAME VALUE: VALUE must be present and not look like an option.
+# optarg NAME VALUE: scripts/lib/usage.sh's, except that a negative number is
+# a value here (check_int then refuses it with its range).
 optarg() {
-	# a negative number is a value (check_int refuses it with its range)
 	if [ -z "${2-}" ] || { [ "${2#-}" != "$2" ] && ! [[ $2 =~ ^-[0-9]+$ ]]; }; then
 		die_usage "option $1 needs a value"
 	fi

@@ -101,11 +101,8 @@ soak found a new crash); 2 usage error or missing tools; 3 the build failed.
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 check_int() {
 	if ! [[ $2 =~ ^[1-9][0-9]*$ ]] || [ "${#2}" -gt 6 ] || [ "$2" -gt "$3" ]; then

@@ -48,11 +48,8 @@ fuzz.sh run failed; 2 usage error.
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in

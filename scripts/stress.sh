@@ -43,18 +43,8 @@ build failed.
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
-
-# optarg NAME VALUE: VALUE must be present and not look like an option.
-optarg() {
-	if [ -z "${2-}" ] || [ "${2#-}" != "$2" ]; then
-		die_usage "option $1 needs a value"
-	fi
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -36,24 +36,14 @@ Exit status: 0 every preset passed; 1 a configure, build or test failed;
 EOF
 }
 
-die_usage() {
-	echo "$prog: $*" >&2
-	echo "$prog: try --help" >&2
-	exit 2
-}
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
 
 presets=()
 jobs=
 label=
 exclude=
 full=0
-
-# optarg NAME VALUE: VALUE must be present and not look like an option.
-optarg() {
-	if [ -z "${2-}" ] || [ "${2#-}" != "$2" ]; then
-		die_usage "option $1 needs a value"
-	fi
-}
 
 while [ $# -gt 0 ]; do
 	case $1 in
