@@ -20,7 +20,7 @@ struct model_config slab_model_config;
 
 /*
  * Model-only: caches a failed kmem_cache_destroy() leaked on purpose; the
- * kernel forgets them, the model releases them in slab_model_exit().
+ * kernel forgets them, the model releases them in model_slab_exit().
  */
 static LIST_HEAD(model_leaked_caches);
 
@@ -415,7 +415,7 @@ void model_memory_going_offline(void)
 
 /*
  * Model-only: gives back a cache that will never be destroyed normally
- * (leaked by a failed destroy, or left over at slab_model_exit()): sheaves
+ * (leaked by a failed destroy, or left over at model_slab_exit()): sheaves
  * to slabs, then the slabs and the objects the user leaked in them.
  */
 static void model_release_cache(struct kmem_cache *s)
@@ -437,7 +437,7 @@ static void model_release_cache(struct kmem_cache *s)
 	/*
 	 * The rcu_free sheaves just submitted read the cache and its slabs;
 	 * so would rcu_free_slab() callbacks of a TYPESAFE cache, were any
-	 * queued since slab_model_exit()'s own rcu_barrier().  At exit the
+	 * queued since model_slab_exit()'s own rcu_barrier().  At exit the
 	 * second barrier is cheap, and kmem_cache_release() checks for them.
 	 */
 	if (s->cpu_sheaves || (s->flags & SLAB_TYPESAFE_BY_RCU))
@@ -447,7 +447,7 @@ static void model_release_cache(struct kmem_cache *s)
 	kmem_cache_release(s);
 }
 
-int slab_model_init(const struct model_config *cfg)
+int model_slab_init(const struct model_config *cfg)
 {
 	struct model_config def;
 	int err;
@@ -497,7 +497,7 @@ out_quarantine:
 	return err;
 }
 
-void slab_model_exit(void)
+void model_slab_exit(void)
 {
 	struct kmem_cache *s, *t;
 
@@ -510,7 +510,7 @@ void slab_model_exit(void)
 
 	mutex_lock(&slab_mutex);
 	list_for_each_entry_safe(s, t, &slab_caches, list) {
-		WARN(1, "cache %s was not destroyed before slab_model_exit()", s->name);
+		WARN(1, "cache %s was not destroyed before model_slab_exit()", s->name);
 		list_del(&s->list);
 		model_release_cache(s);
 	}
@@ -526,7 +526,7 @@ void slab_model_exit(void)
 	model_slab_map_exit();
 }
 
-const char *kmem_cache_name(const struct kmem_cache *s)
+const char *model_cache_name(const struct kmem_cache *s)
 {
 	return s->name;
 }
@@ -536,7 +536,7 @@ unsigned int kmem_cache_size(const struct kmem_cache *s)
 	return s->object_size;
 }
 
-bool kmem_cache_has_sheaves(const struct kmem_cache *s)
+bool model_cache_has_sheaves(const struct kmem_cache *s)
 {
 	return s->cpu_sheaves != NULL;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * check.c - the structure oracle: the admission gate that tells when a
- * cache is quiet, the invariant checker behind kmem_cache_validate(), and
+ * cache is quiet, the invariant checker behind model_cache_validate(), and
  * the counters tests read.
  *
  * Why a gate.  The conservation law of internal.h holds only between
@@ -95,7 +95,7 @@ static __printf(2, 3) void check_fail(struct check_ctx *cx, const char *fmt, ...
 		vcpu_report(VCPU_REPORT_BUG, "slab structure check failed", "model_cache_exit",
 			    "cache %s: %s", cx->s->name, buf);
 	else
-		pr_err("kmem_cache_validate: cache %s: %s\n", cx->s->name, buf);
+		pr_err("model_cache_validate: cache %s: %s\n", cx->s->name, buf);
 }
 
 /* A sheaf seen in a pcs slot or a barn list. */
@@ -314,7 +314,7 @@ static int check_cache(struct check_ctx *cx)
 	c->live = model_count_read(s->model_live);
 	c->prefilled = model_count_read(s->model_prefilled);
 	c->quarantined = model_count_read(s->model_quarantined);
-	c->rcu_pending = model_count_read(s->rcu_pending);
+	c->rcu_pending = model_count_read(s->model_rcu_pending);
 	accounted = c->live + (long)c->in_pcs + (long)c->in_barn + c->prefilled +
 		    c->quarantined + c->rcu_pending;
 	if (accounted != (long)c->inuse)
@@ -383,7 +383,7 @@ static int validate_one(struct kmem_cache *s, int level, struct model_cache_coun
 	return ret;
 }
 
-int kmem_cache_validate(struct kmem_cache *s, int level)
+int model_cache_validate(struct kmem_cache *s, int level)
 {
 	int ret = 0, r;
 
@@ -402,14 +402,14 @@ int kmem_cache_validate(struct kmem_cache *s, int level)
 
 long model_cache_rcu_pending(const struct kmem_cache *s)
 {
-	return __atomic_load_n(&s->rcu_pending, __ATOMIC_RELAXED);
+	return __atomic_load_n(&s->model_rcu_pending, __ATOMIC_RELAXED);
 }
 
 int model_cache_rcu_pending_quiet(struct kmem_cache *s, long *pending)
 {
 	if (!model_gate_exclusive(s, 0))
 		return -EBUSY;
-	*pending = model_count_read(s->rcu_pending);
+	*pending = model_count_read(s->model_rcu_pending);
 	model_gate_release(s, 0);
 	return 0;
 }
@@ -484,12 +484,12 @@ void model_rcu_barrier(const char *caller)
 void model_rcu_enter(struct kmem_cache *s, unsigned int nr)
 {
 	model_count_add(s->model_live, -(long)nr);
-	model_count_add(s->rcu_pending, (long)nr);
+	model_count_add(s->model_rcu_pending, (long)nr);
 }
 
 void model_rcu_leave(struct kmem_cache *s, unsigned int nr)
 {
-	model_count_add(s->rcu_pending, -(long)nr);
+	model_count_add(s->model_rcu_pending, -(long)nr);
 	model_count_add(s->model_live, (long)nr);
 }
 

@@ -3,7 +3,7 @@
  * check.h - the structure oracle of the model (allocator/check.c) and the
  * counters tests read.  Public: the harness includes it next to slab.h.
  *
- * Return protocol of kmem_cache_validate():
+ * Return protocol of model_cache_validate():
  *   0         every invariant of the requested level holds;
  *   -EUCLEAN  an invariant is broken; the first violation was printed
  *             (pr_err) and counted in model_check_failures();
@@ -68,7 +68,7 @@ enum stat_item {
 };
 
 /* Validates @s, or every cache on slab_caches when @s is NULL. */
-int kmem_cache_validate(struct kmem_cache *s, int level);
+int model_cache_validate(struct kmem_cache *s, int level);
 
 /* One counter of @s (relaxed read; exact when the cache is quiet). */
 unsigned long model_cache_stat(const struct kmem_cache *s, enum stat_item item);
@@ -76,7 +76,7 @@ const char *model_stat_name(enum stat_item item);
 
 /*
  * Where the objects of a cache are, taken as one consistent snapshot.
- * Returns 0, or -EBUSY as kmem_cache_validate() does.
+ * Returns 0, or -EBUSY as model_cache_validate() does.
  */
 struct model_cache_counts {
 	unsigned long slabs;		/* slabs the nodes count */
@@ -110,7 +110,7 @@ int model_cache_rcu_pending_quiet(struct kmem_cache *s, long *pending);
 
 /*
  * The batched kvfree_rcu() path's counters (kvfree_rcu.c), over all vCPUs
- * and caches, reset by slab_model_init(); relaxed reads.  Objects that took
+ * and caches, reset by model_slab_init(); relaxed reads.  Objects that took
  * the sheaf path are counted per cache (FREE_RCU_SHEAF) instead.
  */
 struct model_kvfree_rcu_stats {
@@ -150,7 +150,7 @@ enum model_rcu_path {
 	NR_MODEL_RCU_PATHS
 };
 typedef void (*model_rcu_free_hook_t)(const void *obj, enum model_rcu_path path);
-/* Installs @hook (NULL: none); slab_model_init() keeps it. */
+/* Installs @hook (NULL: none); model_slab_init() keeps it. */
 void model_set_rcu_free_hook(model_rcu_free_hook_t hook);
 const char *model_rcu_path_name(enum model_rcu_path path);
 
@@ -160,7 +160,7 @@ const char *model_rcu_path_name(enum model_rcu_path path);
  * its callback, an rcu_barrier() and what it waits for, a batch queued or
  * freed, the quarantine taking or evicting an object).  Off by default; a
  * line is built only while a hook is installed.  The hook runs in the
- * context of the event and must not call the model; slab_model_init()
+ * context of the event and must not call the model; model_slab_init()
  * keeps it.
  */
 typedef void (*model_trace_hook_t)(const char *text);
@@ -172,7 +172,7 @@ void model_set_trace_hook(model_trace_hook_t hook);
  * object (test_leak_destroy expects 2 for one object).
  */
 unsigned long model_slab_errors(void);
-/* Failed checks since slab_model_init(). */
+/* Failed checks since model_slab_init(). */
 unsigned long model_check_failures(void);
 /*
  * slab_in_kunit_test(): while set, a failed destroy counts slab errors

@@ -58,20 +58,24 @@
  *  LIVE        handed to a user by slab_post_alloc_hook()
  *  QUARANTINE  freed by the user, held back by the KASAN-like quarantine
  *  RCU         taken by kfree_rcu() through a sheaf, free hooks not run yet
- *              (the batched kfree_rcu path counts its objects in rcu_pending
+ *              (the batched kfree_rcu path counts its objects in model_rcu_pending
  *              but leaves them LIVE)
  * Conservation, per cache:  Σ slab inuse == live + in pcs main/spare +
- *  in barn sheaves + in prefilled sheaves + quarantined + rcu_pending,
- *  where rcu_pending counts every object between kvfree_call_rcu() and the
+ *  in barn sheaves + in prefilled sheaves + quarantined + model_rcu_pending,
+ *  where model_rcu_pending counts every object between kvfree_call_rcu() and the
  *  moment right before its free hooks run (model_rcu_enter()/_leave() move
- *  the count between live and rcu_pending).
+ *  the count between live and model_rcu_pending).
  *
  * Assertion tiers: BUG_ON/WARN_ON always; SHEAF_DEBUG_LEVEL >= 1 runs the
  * cheap check at the end of every public call that is alone in its cache;
- * level 2 walks everything on kmem_cache_validate(s, 2).
+ * level 2 walks everything on model_cache_validate(s, 2).
  */
 #ifndef SHEAF_ALLOCATOR_INTERNAL_H
 #define SHEAF_ALLOCATOR_INTERNAL_H
+
+#if !defined(SHEAF_ALLOCATOR_PRIVATE) && !defined(SHEAF_WHITE_BOX)
+#error "internal.h is private to allocator/: the harness sees slab.h, check.h, variant.h, vmalloc.h and kernel/; a white-box test defines SHEAF_WHITE_BOX on purpose"
+#endif
 
 #include "kernel/kernel.h"
 #include "slab.h"
@@ -277,7 +281,7 @@ struct kmem_cache {
 	long model_live;		/* objects handed to users */
 	long model_quarantined;		/* objects in the quarantine */
 	long model_prefilled;		/* objects in sheaves users hold */
-	long rcu_pending;		/* objects inside the kfree_rcu paths */
+	long model_rcu_pending;		/* objects inside the kfree_rcu paths */
 	long model_rcu_slabs;		/* TYPESAFE slabs queued to rcu_free_slab() */
 	char model_name[MODEL_NAME_LEN];
 };

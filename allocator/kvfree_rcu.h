@@ -34,6 +34,10 @@
 #ifndef SHEAF_KVFREE_RCU_H
 #define SHEAF_KVFREE_RCU_H
 
+#if !defined(SHEAF_ALLOCATOR_PRIVATE) && !defined(SHEAF_WHITE_BOX)
+#error "kvfree_rcu.h is private to allocator/: the harness sees slab.h, check.h, variant.h, vmalloc.h and kernel/; a white-box test defines SHEAF_WHITE_BOX on purpose"
+#endif
+
 #include "kernel/kernel.h"
 #include "check.h"
 #include "slab.h"
@@ -120,7 +124,7 @@ bool kfree_rcu_sheaf(void *obj);
 void __kvfree_rcu_barrier(void);
 
 /*
- * Model lifecycle, from slab_model_init()/slab_model_exit().  Init creates
+ * Model lifecycle, from model_slab_init()/model_slab_exit().  Init creates
  * rcu_reclaim_wq and initialises every krcp; 0 or -ENOMEM.  Exit runs
  * __kvfree_rcu_barrier(), cancels the monitor and page cache works, frees
  * the cached pages and destroys the workqueue: nothing survives.

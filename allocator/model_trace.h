@@ -7,6 +7,10 @@
 #ifndef SHEAF_ALLOCATOR_MODEL_TRACE_H
 #define SHEAF_ALLOCATOR_MODEL_TRACE_H
 
+#if !defined(SHEAF_ALLOCATOR_PRIVATE) && !defined(SHEAF_WHITE_BOX)
+#error "model_trace.h is private to allocator/: the harness sees slab.h, check.h, variant.h, vmalloc.h and kernel/; a white-box test defines SHEAF_WHITE_BOX on purpose"
+#endif
+
 #include "kernel/kernel.h"
 #include "check.h"
 

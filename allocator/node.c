@@ -443,7 +443,7 @@ int __kmem_cache_do_shrink(struct kmem_cache *s)
 
 /*
  * Model-only: gives back every slab of a cache the model leaked on purpose
- * (slab_model_exit()); the objects in them are the user's leak.
+ * (model_slab_exit()); the objects in them are the user's leak.
  */
 void model_free_node_slabs(struct kmem_cache *s)
 {

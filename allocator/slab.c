@@ -22,7 +22,7 @@
  * entries, 2^12 leaves, read without locks.  Its nodes are index memory of
  * the process, not of one model run: allocated on first use with calloc()
  * (never fault-injected, so no run's decisions depend on what an earlier
- * run touched) and kept, empty, across slab_model_exit(); a static root
+ * run touched) and kept, empty, across model_slab_exit(); a static root
  * keeps them reachable.  Every entry is cleared when its slab is freed.
  */
 #define MAP_LEAF_BITS	12
@@ -140,13 +140,13 @@ static void slab_map_remove(struct slab *slab)
 	}
 }
 
-/* At slab_model_exit(): every slab must be gone, so the registry is empty. */
+/* At model_slab_exit(): every slab must be gone, so the registry is empty. */
 void model_slab_map_exit(void)
 {
-	WARN(model_live_slabs, "%lu slabs still allocated at slab_model_exit()",
+	WARN(model_live_slabs, "%lu slabs still allocated at model_slab_exit()",
 	     model_live_slabs);
 	WARN(model_slab_bytes[0] || model_slab_bytes[1],
-	     "slab accounting off by %ld/%ld bytes at slab_model_exit()",
+	     "slab accounting off by %ld/%ld bytes at model_slab_exit()",
 	     model_slab_bytes[0], model_slab_bytes[1]);
 }
 

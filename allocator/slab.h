@@ -4,8 +4,8 @@
  * kernel user, with the kernel's signatures.  The harness includes this,
  * check.h and variant.h, nothing else of allocator/.
  *
- * The model must be started with slab_model_init() after vcpu_env_init()
- * and stopped with slab_model_exit() before vcpu_env_exit().
+ * The model must be started with model_slab_init() after vcpu_env_init()
+ * and stopped with model_slab_exit() before vcpu_env_exit().
  */
 #ifndef SHEAF_SLAB_H
 #define SHEAF_SLAB_H
@@ -116,23 +116,23 @@ void model_config_default(struct model_config *cfg);
 /*
  * Resizes the KASAN-like quarantine of a running model, 0 (off) to 64
  * objects; what it holds goes back to its slabs first.  -EINVAL for a size
- * above 64, or when slab_model_init() made a larger one.
+ * above 64, or when model_slab_init() made a larger one.
  */
 int model_set_quarantine(unsigned int objects);
 /* Registers the hotplug callbacks and creates the workqueues; 0 or -errno. */
-int slab_model_init(const struct model_config *cfg);
+int model_slab_init(const struct model_config *cfg);
 /*
  * Releases every cache the model leaked on purpose (a failed destroy
  * leaves the cache allocated, as the kernel does) and everything the model
  * owns, so that LeakSanitizer speaks only of real leaks.  Call after all
  * caches were destroyed and vcpu_quiesce().
  */
-void slab_model_exit(void);
+void model_slab_exit(void);
 
 /* Cache introspection for tests and the harness. */
-const char *kmem_cache_name(const struct kmem_cache *s);
+const char *model_cache_name(const struct kmem_cache *s);
 unsigned int kmem_cache_size(const struct kmem_cache *s);
-bool kmem_cache_has_sheaves(const struct kmem_cache *s);
+bool model_cache_has_sheaves(const struct kmem_cache *s);
 struct kmem_cache *model_virt_to_cache(const void *object);
 
 #endif /* SHEAF_SLAB_H */

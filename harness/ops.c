@@ -166,7 +166,7 @@ static void exec_create(const struct op *op)
 	}
 	h.cache[c].s = s;
 	shadow_cache_set(c, s, size, fl & CFLAG_TYPESAFE);
-	h_note(" %s", kmem_cache_has_sheaves(s) ? "with sheaves" : "without sheaves");
+	h_note(" %s", model_cache_has_sheaves(s) ? "with sheaves" : "without sheaves");
 }
 
 static void exec_destroy(const struct op *op)
@@ -188,7 +188,7 @@ static void exec_destroy(const struct op *op)
  * one per object in it (a full slab is on no list and is not listed, as
  * in the kernel, so the count says nothing exact about what is held).
  * What is checked: holding nothing, destroy must count no error.  A cache
- * with objects left is leaked on purpose and released by slab_model_exit().
+ * with objects left is leaked on purpose and released by model_slab_exit().
  */
 static void exec_destroy_leak(const struct op *op)
 {
@@ -392,7 +392,7 @@ static void exec_prefill(const struct op *op)
 		return;
 	}
 	/* the kernel WARNs: prefilling from a cache created without sheaves is a misuse */
-	if (!kmem_cache_has_sheaves(s)) {
+	if (!model_cache_has_sheaves(s)) {
 		h_skip(" (c%u has no sheaves, skipped)", c);
 		return;
 	}

@@ -391,8 +391,8 @@ void h_model_start(const struct sim_decider *decider, bool tasks_mode)
 	mcfg.quarantine = true;		/* the same behaviour under every preset */
 	mcfg.quarantine_objects = H_QUARANTINE;
 	mcfg.exit_checks = false;	/* shadow_after_op() validates every cache */
-	if (slab_model_init(&mcfg))
-		vcpu_panic("harness cannot start", "slab_model_init", "the model did not start");
+	if (model_slab_init(&mcfg))
+		vcpu_panic("harness cannot start", "model_slab_init", "the model did not start");
 	if (ops_config.trace && ops_config.events)
 		sim_set_trace(ops_config.trace);
 	model_set_trace_hook(ops_config.trace ? model_event : NULL);
@@ -405,7 +405,7 @@ void h_model_stop(void)
 	vcpu_quiesce();
 	if (ops_config.trace && ops_config.events)
 		sim_set_trace(NULL);
-	slab_model_exit();
+	model_slab_exit();
 	model_set_trace_hook(NULL);
 	vcpu_env_exit();
 	h.teardown = false;

@@ -27,7 +27,7 @@
  *     pointer is outside the object): it holds what its last user wrote.
  *  4. allocation: an object is never handed to two users at once, and a
  *     live object keeps the canaries written at allocation (head and tail).
- *  5. structure: kmem_cache_validate(s, 1) holds after every op for every
+ *  5. structure: model_cache_validate(s, 1) holds after every op for every
  *     cache no context is inside (level 2, the full walk, in builds with
  *     SHEAF_DEBUG_LEVEL >= 2).
  * "Objects remaining" at destroy is the model's own report; ops.c makes
@@ -660,7 +660,7 @@ void shadow_barrier_end(unsigned int t, int c, const char *func)
 		    func, "%s = %p (%s) was given to kfree_rcu() at op %u, which returned before "
 		    "the barrier began (op %u); the kfree_rcu machinery still holds it when the "
 		    "barrier returns (%u such object(s))", rec_name(first, name, sizeof(name)),
-		    (void *)first->p, first->c == VM_C ? "vmalloc" : kmem_cache_name(sh.cache[first->c].s),
+		    (void *)first->p, first->c == VM_C ? "vmalloc" : model_cache_name(sh.cache[first->c].s),
 		    first->op, sh.task[t].barrier_op, late);
 }
 
@@ -732,10 +732,10 @@ void shadow_after_op(void)
 		if (!sh.cache[i].s)
 			continue;
 		/* -EBUSY: a context is inside the cache; nothing to check. */
-		if (kmem_cache_validate(sh.cache[i].s, SHADOW_CHECK_LEVEL) == -EUCLEAN)
-			vcpu_report(VCPU_REPORT_BUG, "slab structure check failed", "kmem_cache_validate",
-				    "cache c%u (%s): see the kmem_cache_validate line above", i,
-				    kmem_cache_name(sh.cache[i].s));
+		if (model_cache_validate(sh.cache[i].s, SHADOW_CHECK_LEVEL) == -EUCLEAN)
+			vcpu_report(VCPU_REPORT_BUG, "slab structure check failed", "model_cache_validate",
+				    "cache c%u (%s): see the model_cache_validate line above", i,
+				    model_cache_name(sh.cache[i].s));
 	}
 	/*
 	 * A kfree_rcu() record is done once the machinery gave the object back,

@@ -261,8 +261,8 @@ int main(int argc, char **argv)
 		return stress_end("vcpu_env_init() refused the configuration");
 	stress_oracle_init();
 	model_config_default(&mcfg);
-	if (slab_model_init(&mcfg))
-		return stress_end("slab_model_init() failed");
+	if (model_slab_init(&mcfg))
+		return stress_end("model_slab_init() failed");
 
 	spawn_tasks();
 	/* After spawn_tasks(): the monitor reads the task table. */
@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 	vcpu_run_tasks();
 
 	vcpu_quiesce();
-	slab_model_exit();
+	model_slab_exit();
 	vcpu_env_exit();
 	stress_monitor_stop();
 	stress_print_stats(stdout, true);

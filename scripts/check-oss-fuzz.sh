@@ -199,13 +199,13 @@ check_runtime() {
 	[ "$san" != coverage ] || return 0
 	objdump -d --no-show-raw-insn "$bin" >"$syms.dis" 2>/dev/null || true
 	# The ignore list at work: vcpu_env_init (a "fun:" entry) and
-	# kmem_cache_validate (in check.c, a "src:" entry) update no edge counter,
+	# model_cache_validate (in check.c, a "src:" entry) update no edge counter,
 	# kmem_cache_alloc does.
 	local kept ign1 ign2
 	kept=$(edge_updates kmem_cache_alloc "$syms.dis")
 	ign1=$(edge_updates vcpu_env_init "$syms.dis")
-	ign2=$(edge_updates kmem_cache_validate "$syms.dis")
-	echo "$prog: [$cfg] $t: edge counter updates: kmem_cache_alloc $kept, vcpu_env_init $ign1, kmem_cache_validate $ign2"
+	ign2=$(edge_updates model_cache_validate "$syms.dis")
+	echo "$prog: [$cfg] $t: edge counter updates: kmem_cache_alloc $kept, vcpu_env_init $ign1, model_cache_validate $ign2"
 	[ "$kept" -gt 0 ] || fail "$t: kmem_cache_alloc updates no edge counter: the model is not instrumented"
 	if [ "$ign1" -ne 0 ] || [ "$ign2" -ne 0 ]; then
 		fail "$t: functions of harness/fuzz_coverage_ignore.txt are instrumented"

@@ -81,7 +81,7 @@ static void kunit_case_run(const struct kunit_case *kc, unsigned int capacity,
 	snprintf(cname, sizeof(cname), "TestSlub_%s", name);
 	s = bench_cache_create(cname, kc->size, kc->debug ? 0 : capacity, kc->debug);
 	c->test = kc->test;
-	c->sheaves = kmem_cache_has_sheaves(s);
+	c->sheaves = model_cache_has_sheaves(s);
 
 	switch (kc->kind) {
 	case KU_PLAIN:

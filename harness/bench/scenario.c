@@ -88,7 +88,7 @@ static void *alloc_or_die(struct kmem_cache *s)
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);
 
 	if (!p) {
-		bench_fail("kmem_cache_alloc(%s) failed", kmem_cache_name(s));
+		bench_fail("kmem_cache_alloc(%s) failed", model_cache_name(s));
 		exit(1);
 	}
 	return p;
@@ -212,7 +212,7 @@ int bench_env_start(const struct bench_config *cfg)
 	mc.exit_checks = false;
 	/* the model boots as upstream; the scenario switches to each variant */
 	variant_select("fixed");
-	if (slab_model_init(&mc)) {
+	if (model_slab_init(&mc)) {
 		vcpu_env_exit();
 		return -1;
 	}
@@ -296,7 +296,7 @@ void bench_env_stop(void)
 	bg = NULL;
 	nr_bg = 0;
 	vcpu_quiesce();
-	slab_model_exit();
+	model_slab_exit();
 	vcpu_env_exit();
 }
 
@@ -356,7 +356,7 @@ static void custom_run(const struct bench_config *cfg, struct bench_call *calls)
 		s = bench_cache_create(name, 64, cfg->capacity, false);
 		bench_cache_use(s, cfg->objects, cfg->rcu_objects);
 		c->test = "custom";
-		c->sheaves = kmem_cache_has_sheaves(s);
+		c->sheaves = model_cache_has_sheaves(s);
 		c->rcu_objects = cfg->rcu_objects;
 		bench_refill_background();
 		if (wq)

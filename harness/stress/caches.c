@@ -143,7 +143,7 @@ bool stress_cache_try_create(unsigned int c, struct stress_rand *r)
 	info->gen = gen & 0x3fffffffU;
 	info->capacity = args.sheaf_capacity;
 	info->typesafe = flags & SLAB_TYPESAFE_BY_RCU;
-	info->sheaves = kmem_cache_has_sheaves(info->s);
+	info->sheaves = model_cache_has_sheaves(info->s);
 	stress_inc(ST_CREATES, 1);
 	/* The slot's own reference. */
 	__atomic_store_n(&slots[c].word, W_MAKE(SLOT_LIVE, gen, 1), __ATOMIC_RELEASE);

@@ -9,7 +9,7 @@
  * top of its loop (no call in progress, no reader open, asleep without its
  * vCPU) or has finished.  Then nothing runs but the environment's own work:
  * vcpu_quiesce() lets it drain, and the checks that need a still model run:
- * kmem_cache_validate() of every cache, the live-object count of each cache
+ * model_cache_validate() of every cache, the live-object count of each cache
  * against what the tasks hold, and kvfree_rcu_barrier() with the contract
  * that every kfree_rcu()'d object is then given back (every kfree_rcu() has
  * returned by now).
@@ -207,7 +207,7 @@ static void check_live_counts(void)
 			vcpu_report(VCPU_REPORT_BUG, "allocator contract: live objects miscounted",
 				    "stress_checker_task",
 				    "cache %s: the model counts %ld objects handed out, the tasks hold %ld",
-				    kmem_cache_name(info.s), cc.live, held);
+				    model_cache_name(info.s), cc.live, held);
 		}
 		stress_cache_put(c, info.gen);
 	}
@@ -220,11 +220,11 @@ static void quiescent_checks(struct stress_task *t)
 
 	stress_doing(t, "vcpu_quiesce");
 	vcpu_quiesce();
-	stress_doing(t, "kmem_cache_validate");
-	ret = kmem_cache_validate(NULL, CHECK_LEVEL);
+	stress_doing(t, "model_cache_validate");
+	ret = model_cache_validate(NULL, CHECK_LEVEL);
 	if (ret == -EUCLEAN) {
 		stress_inc(ST_ERRORS, 1);
-		vcpu_report(VCPU_REPORT_BUG, "slab structure check failed", "kmem_cache_validate",
+		vcpu_report(VCPU_REPORT_BUG, "slab structure check failed", "model_cache_validate",
 			    "at a quiescent point (%lu ms): see the first violation above",
 			    stress_elapsed_ms());
 	}

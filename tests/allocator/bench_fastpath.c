@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		return 1;
 	model_config_default(&mcfg);
 	mcfg.quarantine = false;
-	if (slab_model_init(&mcfg))
+	if (model_slab_init(&mcfg))
 		return 1;
 	sc = kmem_cache_create("bench_sheaf", OBJ_SIZE, &sheaf_args, 0);
 	pc = kmem_cache_create("bench_plain", OBJ_SIZE, NULL, 0);
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	kmem_cache_destroy(sc);
 	kmem_cache_destroy(pc);
 	vcpu_quiesce();
-	slab_model_exit();
+	model_slab_exit();
 	reports = vcpu_nr_reports();
 	vcpu_env_exit();
 	return reports ? 1 : 0;

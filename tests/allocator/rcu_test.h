@@ -37,6 +37,7 @@
 #include "ktest.h"
 #include "kernel/kernel.h"
 #include "kernel/sim.h"
+#define SHEAF_WHITE_BOX 1	/* reads the model's internals on purpose */
 #include "internal.h"
 #include "kvfree_rcu.h"
 #include "variant.h"
@@ -165,7 +166,7 @@ static inline bool rt_start(const struct rt_env *e)
 	cfg.panic_on_report = false;
 	cfg.decider = &rt_decider;
 	/*
-	 * The variant first: slab_model_init() reads some sites (M18).  Cases
+	 * The variant first: model_slab_init() reads some sites (M18).  Cases
 	 * that do not name one honour $SHEAF_VARIANT, so that running a test
 	 * binary under a mutant shows which cases kill it.
 	 */
@@ -176,7 +177,7 @@ static inline bool rt_start(const struct rt_env *e)
 		return false;
 	model_config_default(&mcfg);
 	mcfg.quarantine = e->quarantine;
-	if (slab_model_init(&mcfg)) {
+	if (model_slab_init(&mcfg)) {
 		vcpu_env_exit();
 		return false;
 	}
@@ -193,7 +194,7 @@ static inline void rt_stop(void)
 	vcpu_fail_next(0);
 	vcpu_fail_next_blocking(0);
 	vcpu_quiesce();
-	slab_model_exit();
+	model_slab_exit();
 	model_vmalloc_exit();
 	vcpu_env_exit();
 	vcpu_set_report_hook(NULL);
@@ -259,7 +260,7 @@ static inline long rt_pending(struct ktest *t, struct kmem_cache *s)
 /* The same count read without the admission gate (for tasks that race). */
 static inline long rt_pending_racy(struct kmem_cache *s)
 {
-	return model_count_read(s->rcu_pending);
+	return model_count_read(s->model_rcu_pending);
 }
 
 /* Whether a sheaf-path kfree_rcu()'d object still waits for its free hooks. */

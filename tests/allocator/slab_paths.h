@@ -40,7 +40,7 @@ static inline bool take(struct ktest *t, struct kmem_cache *s, struct pool *p,
 		void *obj = p->nr < POOL_MAX ? kmem_cache_alloc(s, gfp) : NULL;
 
 		if (!obj) {
-			fprintf(stderr, "    take: %s: allocation failed\n", kmem_cache_name(s));
+			fprintf(stderr, "    take: %s: allocation failed\n", model_cache_name(s));
 			t->failures++;
 			return false;
 		}
@@ -57,7 +57,7 @@ static inline bool bulk_take(struct ktest *t, struct kmem_cache *s, struct pool 
 	if (p->nr + n > POOL_MAX ||
 	    kmem_cache_alloc_bulk(s, GFP_KERNEL, n, &p->obj[p->nr]) != (int)n) {
 		fprintf(stderr, "    bulk_take: %s: %u objects not allocated\n",
-			kmem_cache_name(s), n);
+			model_cache_name(s), n);
 		t->failures++;
 		return false;
 	}
@@ -155,12 +155,12 @@ static inline struct kmem_cache *begin(struct ktest *t, unsigned int nodes,
 static inline void finish(struct ktest *t, struct kmem_cache *s)
 {
 	vcpu_migrate(0);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	while (nr_held)
 		kmem_cache_return_sheaf(s, GFP_KERNEL, held[--nr_held]);
 	give_all(s, &pool);
 	give_all(s, &extra);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	KEXPECT_EQ(t, cache_counts(t, s).live, 0);
 	kmem_cache_destroy(s);
 	slab_env_finish(t);

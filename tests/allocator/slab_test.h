@@ -112,7 +112,7 @@ static inline int slab_env_start(const struct slab_env *e)
 		return -1;
 	model_config_default(&mcfg);
 	mcfg.quarantine = e->quarantine;
-	if (slab_model_init(&mcfg)) {
+	if (model_slab_init(&mcfg)) {
 		vcpu_env_exit();
 		return -1;
 	}
@@ -126,7 +126,7 @@ static inline void slab_env_stop(void)
 	vcpu_fail_next(0);
 	vcpu_fail_next_blocking(0);
 	vcpu_quiesce();
-	slab_model_exit();
+	model_slab_exit();
 	vcpu_env_exit();
 }
 

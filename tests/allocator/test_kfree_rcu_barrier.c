@@ -110,7 +110,7 @@ static void test_on_cache_bulk_path(struct ktest *t)
 
 	KASSERT(t, rt_start(&e));
 	s = rt_cache("barrier_bulk", 0, 0);
-	KASSERT(t, s && !kmem_cache_has_sheaves(s));
+	KASSERT(t, s && !model_cache_has_sheaves(s));
 
 	for (cpu = 0; cpu < NR_CPUS_TEST; cpu++) {
 		struct robj *o = kmem_cache_alloc(s, GFP_KERNEL);

@@ -43,7 +43,7 @@ static void test_kfree_rcu(struct ktest *t)
 		KASSERT(t, start_kasan_like());
 		s = rt_cache("test_kfree_rcu", capacities[i], 0);
 		KASSERT(t, s);
-		KEXPECT_EQ(t, kmem_cache_has_sheaves(s), capacities[i] != 0);
+		KEXPECT_EQ(t, model_cache_has_sheaves(s), capacities[i] != 0);
 		rt_kfree_rcu_new(t, s, GFP_KERNEL);
 		KEXPECT_EQ(t, rt_pending(t, s), 1);
 		kmem_cache_destroy(s);

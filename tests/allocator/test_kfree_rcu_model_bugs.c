@@ -9,7 +9,7 @@
  *      purpose and its object is still the user's;
  *   2. the user kfree_rcu()s that object: it goes into the leaked cache's
  *      rcu_free sheaf on this vCPU (the cache still exists, as in the kernel);
- *   3. slab_model_exit() reclaims the leaked cache: model_release_cache()
+ *   3. model_slab_exit() reclaims the leaked cache: model_release_cache()
  *      runs __pcs_flush_all_cpu(), which hands the partial rcu_free sheaf to
  *      call_rcu(rcu_free_sheaf_nobarn), and then frees the slabs and the
  *      cache without waiting for that callback;

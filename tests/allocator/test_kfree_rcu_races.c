@@ -51,7 +51,7 @@ struct race {
 	unsigned int nr_before;
 	struct robj *late[4];		/* per vCPU: the object a racer frees there */
 	bool escaped;			/* A saw an object of before[] in flight */
-	long pending_after;		/* s->rcu_pending when A returned */
+	long pending_after;		/* s->model_rcu_pending when A returned */
 	bool a_done, b_done;
 	int down_ret;
 };
@@ -68,7 +68,7 @@ static void task_barrier(void *arg)
 
 	kvfree_rcu_barrier_on_cache(r->s);
 	r->pending_after = rt_pending_racy(r->s);
-	if (kmem_cache_has_sheaves(r->s)) {
+	if (model_cache_has_sheaves(r->s)) {
 		for (i = 0; i < r->nr_before; i++)
 			if (rt_obj_in_rcu(r->s, r->before[i]))
 				r->escaped = true;

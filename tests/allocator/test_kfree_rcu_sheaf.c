@@ -246,7 +246,7 @@ static void test_decline_no_sheaves(struct ktest *t)
 	if (!setup_default(t))
 		return;
 	plain = rt_cache("rcu_sheaf_paths_plain", 0, 0);
-	KASSERT(t, plain && !kmem_cache_has_sheaves(plain));
+	KASSERT(t, plain && !model_cache_has_sheaves(plain));
 	o = kmem_cache_alloc(plain, GFP_KERNEL);
 	KASSERT(t, o);
 	snapshot();

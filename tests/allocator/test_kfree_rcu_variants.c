@@ -31,7 +31,7 @@
  *   m18       check_flush_dependency() report
  *   m19       site only here; escape search: test_kfree_rcu_races
  *   m20       site only here; escape search: test_kfree_rcu_races
- *   m22       kmem_cache_validate() -EUCLEAN and the automatic check
+ *   m22       model_cache_validate() -EUCLEAN and the automatic check
  *
  * test_every_variant_has_a_case fails when variant_table grows an entry
  * this file does not know.
@@ -640,7 +640,7 @@ static void test_m22(struct ktest *t)
 	o = kmem_cache_alloc(s, GFP_KERNEL);
 	KASSERT(t, o);
 	expect_sites_reached(t, "m22");
-	KEXPECT_EQ(t, kmem_cache_validate(s, 1), -EUCLEAN);
+	KEXPECT_EQ(t, model_cache_validate(s, 1), -EUCLEAN);
 	KEXPECT(t, model_check_failures() > 0);
 #if SHEAF_DEBUG_LEVEL >= 1
 	/* the report comes from the check at the allocation's exit */

@@ -13,6 +13,7 @@
 
 #include "ktest.h"
 #include "check.h"
+#define SHEAF_WHITE_BOX 1	/* reads the model's internals on purpose */
 #include "kvfree_rcu.h"
 #include "slab.h"
 #include "variant.h"
@@ -93,11 +94,11 @@ static bool setup(struct ktest *t, unsigned int nr_cpus, enum vcpu_mode mode)
 		return false;
 	variant_select("fixed");
 	model_config_default(&mcfg);
-	if (slab_model_init(&mcfg))	/* kvfree_rcu_init() */
+	if (model_slab_init(&mcfg))	/* kvfree_rcu_init() */
 		return false;
 
 	cache = kmem_cache_create("kvf_test", sizeof(struct tobj), &args, SLAB_NO_MERGE);
-	KEXPECT(t, cache && !kmem_cache_has_sheaves(cache));
+	KEXPECT(t, cache && !model_cache_has_sheaves(cache));
 	return cache != NULL;
 }
 
@@ -114,7 +115,7 @@ static void teardown(struct ktest *t)
 	kmem_cache_destroy(cache);
 	cache = NULL;
 	vcpu_quiesce();
-	slab_model_exit();		/* kvfree_rcu_exit() */
+	model_slab_exit();		/* kvfree_rcu_exit() */
 	model_vmalloc_exit();
 	vcpu_env_exit();
 	variant_select("fixed");

@@ -102,7 +102,7 @@ static void test_typesafe_read_after_free(struct ktest *t)
 	rcu_read_unlock();
 
 	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	kmem_cache_destroy(s);
 	slab_env_finish(t);
 }

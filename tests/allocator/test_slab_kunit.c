@@ -93,7 +93,7 @@ static unsigned int count_lines_with(const char *text, const char *what)
  * slab errors instead of reporting (1 for the header + 1 per object), the
  * cache stays allocated (its name and the leaked object are still usable,
  * so ASan would flag a release), and it is no longer on slab_caches.
- * slab_model_exit() reclaims it, so LeakSanitizer has nothing to say.
+ * model_slab_exit() reclaims it, so LeakSanitizer has nothing to say.
  */
 static void leak_destroy_kunit(struct ktest *t, bool sheaves)
 {
@@ -111,10 +111,10 @@ static void leak_destroy_kunit(struct ktest *t, bool sheaves)
 
 	KEXPECT_EQ(t, model_slab_errors(), 2);
 	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
-	KEXPECT(t, !strcmp(kmem_cache_name(s), "TestSlub_leak_destroy"));
+	KEXPECT(t, !strcmp(model_cache_name(s), "TestSlub_leak_destroy"));
 	KEXPECT(t, model_virt_to_cache(obj) == s);
 	memset(obj, 0x5a, 64);
-	KEXPECT_EQ(t, kmem_cache_validate(NULL, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(NULL, 2), 0);
 	slab_env_stop();
 }
 
@@ -239,7 +239,7 @@ static void double_free(struct ktest *t, bool sheaves, bool quarantine)
 	c = cache_counts(t, s);
 	KEXPECT_EQ(t, c.live, 1);
 	KEXPECT_EQ(t, c.quarantined, quarantine ? 1 : 0);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	kmem_cache_free(s, q);
 	kmem_cache_destroy(s);
 	KEXPECT_EQ(t, vcpu_nr_reports(), 2);
@@ -309,7 +309,7 @@ static void invalid_free(struct ktest *t, bool sheaves)
 	vcpu_set_panic_on_report(old);
 	KEXPECT_EQ(t, cache_counts(t, s).live, 0);
 	KEXPECT_EQ(t, cache_counts(t, other).live, 0);
-	KEXPECT_EQ(t, kmem_cache_validate(NULL, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(NULL, 2), 0);
 
 	kmem_cache_destroy(other);
 	kmem_cache_destroy(s);

@@ -4,7 +4,7 @@
  * under thousands of random operations: an allocation returns an object of
  * the right cache that no one holds (and keeps its contents until freed),
  * the live count of every cache equals the shadow's, prefilled sheaves hold
- * what the shadow says, and the structure checker (kmem_cache_validate(),
+ * what the shadow says, and the structure checker (model_cache_validate(),
  * level 2) passes after every step.  At the end everything is freed and
  * destroyed: no report, no slab error, and LeakSanitizer stays quiet.
  *
@@ -147,7 +147,7 @@ static bool adopt(struct ktest *t, unsigned int ci, void *p, bool zeroed)
 
 	if (model_virt_to_cache(p) != sc->s || set_has(p)) {
 		fprintf(stderr, "    step %lu: %s handed out %p, %s\n", steps_run,
-			kmem_cache_name(sc->s), p,
+			model_cache_name(sc->s), p,
 			set_has(p) ? "which is live" : "not one of its objects");
 		t->failures++;
 		return false;
@@ -156,7 +156,7 @@ static bool adopt(struct ktest *t, unsigned int ci, void *p, bool zeroed)
 		for (i = 0; i < sc->size; i++)
 			if (((unsigned char *)p)[i]) {
 				fprintf(stderr, "    step %lu: %s: __GFP_ZERO object %p not zeroed\n",
-					steps_run, kmem_cache_name(sc->s), p);
+					steps_run, model_cache_name(sc->s), p);
 				t->failures++;
 				break;
 			}
@@ -177,7 +177,7 @@ static void *release(struct ktest *t, unsigned int ci, unsigned int idx)
 	for (i = 0; i < sc->size; i++)
 		if (p[i] != want) {
 			fprintf(stderr, "    step %lu: %s: object %p byte %u is %#x, expected %#x\n",
-				steps_run, kmem_cache_name(sc->s), (void *)p, i, p[i], want);
+				steps_run, model_cache_name(sc->s), (void *)p, i, p[i], want);
 			t->failures++;
 			break;
 		}
@@ -224,7 +224,7 @@ static void op_alloc(struct ktest *t, unsigned int ci)
 	if (!p) {
 		if (!armed && gfpflags_allow_blocking(gfp)) {
 			fprintf(stderr, "    step %lu: %s: blocking allocation failed\n",
-				steps_run, kmem_cache_name(sc->s));
+				steps_run, model_cache_name(sc->s));
 			t->failures++;
 		}
 		return;
@@ -269,7 +269,7 @@ static void op_alloc_bulk(struct ktest *t, unsigned int ci)
 	if (got == 0) {
 		if (!armed) {
 			fprintf(stderr, "    step %lu: %s: bulk allocation of %u failed\n",
-				steps_run, kmem_cache_name(sc->s), n);
+				steps_run, model_cache_name(sc->s), n);
 			t->failures++;
 		}
 		return;
@@ -319,7 +319,7 @@ static void op_prefill(struct ktest *t, unsigned int ci)
 	if (!sheaf) {
 		if (!armed) {
 			fprintf(stderr, "    step %lu: %s: prefill of %u failed\n",
-				steps_run, kmem_cache_name(sc->s), size);
+				steps_run, model_cache_name(sc->s), size);
 			t->failures++;
 		}
 		return;
@@ -404,7 +404,7 @@ static void create_caches(struct ktest *t)
 			t->failures++;
 			return;
 		}
-		sc->cap = kmem_cache_has_sheaves(sc->s) ? args.sheaf_capacity : 0;
+		sc->cap = model_cache_has_sheaves(sc->s) ? args.sheaf_capacity : 0;
 		sc->debug = flags & SLAB_RED_ZONE;
 	}
 }
@@ -415,9 +415,9 @@ static bool check_step(struct ktest *t)
 	unsigned int ci, i;
 	int ret;
 
-	ret = kmem_cache_validate(NULL, 2);
+	ret = model_cache_validate(NULL, 2);
 	if (ret) {
-		fprintf(stderr, "    step %lu: kmem_cache_validate() = %d\n", steps_run, ret);
+		fprintf(stderr, "    step %lu: model_cache_validate() = %d\n", steps_run, ret);
 		t->failures++;
 		return false;
 	}
@@ -431,7 +431,7 @@ static bool check_step(struct ktest *t)
 		if (model_cache_counts(sc->s, &c) || c.live != (long)sc->nr_live ||
 		    c.prefilled != prefilled) {
 			fprintf(stderr, "    step %lu: %s: live %ld (shadow %u), prefilled %ld (shadow %ld)\n",
-				steps_run, kmem_cache_name(sc->s), c.live, sc->nr_live,
+				steps_run, model_cache_name(sc->s), c.live, sc->nr_live,
 				c.prefilled, prefilled);
 			t->failures++;
 			return false;

@@ -11,6 +11,7 @@
  *
  * Run: ctest -R slab_sheaf_api, or slab_sheaf_api_sim [case...].
  */
+#define SHEAF_WHITE_BOX 1	/* reads the model's internals on purpose */
 #include "internal.h"
 #include "slab_paths.h"
 
@@ -163,7 +164,7 @@ static void test_prefill_oversize(struct ktest *t)
 		memset(pool.obj[pool.nr++], 0x11, OBJ_SIZE);
 	}
 	KEXPECT_EQ(t, cache_counts(t, s).live, 3);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 
 	stat_snap(s, &snap);
 	kmem_cache_return_sheaf(s, GFP_KERNEL, sheaf);
@@ -222,7 +223,7 @@ static void test_refill_sheaf(struct ktest *t)
 	KEXPECT_EQ(t, kmem_cache_refill_sheaf(s, GFP_KERNEL, NULL, 1), -EINVAL);
 	KEXPECT_EQ(t, kmem_cache_refill_sheaf(s, GFP_KERNEL, &none, 1), -EINVAL);
 	held[nr_held++] = sheaf;
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	finish(t, s);
 }
 
@@ -368,7 +369,7 @@ static void test_shrink(struct ktest *t)
 	KEXPECT_EQ(t, c.live, 3);
 	KEXPECT_EQ(t, c.slabs, c.partial);
 	KEXPECT_EQ(t, pcs_spare_size(s, 0) + pcs_spare_size(s, 1), -2);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 
 	give_all(s, &pool);
 	KEXPECT_EQ(t, kmem_cache_shrink(s), 0);
@@ -391,7 +392,7 @@ static void test_no_sheaf_cache(struct ktest *t)
 	KASSERT(t, start(t, 1));
 	per_slab = slab_objects_for(OBJ_SIZE, 0, NULL);
 	KASSERT(t, s = kmem_cache_create("no_sheaves", OBJ_SIZE, NULL, 0));
-	KEXPECT(t, !kmem_cache_has_sheaves(s));
+	KEXPECT(t, !model_cache_has_sheaves(s));
 	KEXPECT_EQ(t, model_cache_stat(s, SHEAF_ALLOC), 0);
 
 	stat_snap(s, &snap);
@@ -433,7 +434,7 @@ static void test_red_zone_disables_sheaves(struct ktest *t)
 
 	KASSERT(t, start(t, 1));
 	KASSERT(t, s = kmem_cache_create("red_zone", OBJ_SIZE, &args, SLAB_RED_ZONE));
-	KEXPECT(t, !kmem_cache_has_sheaves(s));
+	KEXPECT(t, !model_cache_has_sheaves(s));
 	KEXPECT_EQ(t, model_cache_stat(s, SHEAF_ALLOC), 0);
 
 	stat_snap(s, &snap);
@@ -522,7 +523,7 @@ static void test_memoryless_node(struct ktest *t)
 	stat_snap(s, &snap);
 	KASSERT(t, take(t, s, &pool, 1, GFP_KERNEL));
 	KEXPECT_EQ(t, stat_delta(s, &snap, ALLOC_PCS), 1);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	finish(t, s);
 }
 
@@ -541,7 +542,7 @@ static void test_create_failure(struct ktest *t)
 	vcpu_fail_next_blocking(1);
 	KEXPECT(t, !kmem_cache_create("nomem", 64, &args, 0));
 	vcpu_fail_next_blocking(0);
-	KEXPECT_EQ(t, kmem_cache_validate(NULL, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(NULL, 2), 0);
 	slab_env_finish(t);
 }
 

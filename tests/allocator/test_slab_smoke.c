@@ -39,7 +39,7 @@ static int smoke_start(struct ktest *t, struct env_opts o)
 		return -1;
 	model_config_default(&mcfg);
 	mcfg.quarantine = o.quarantine;
-	if (slab_model_init(&mcfg)) {
+	if (model_slab_init(&mcfg)) {
 		vcpu_env_exit();
 		return -1;
 	}
@@ -50,7 +50,7 @@ static int smoke_start(struct ktest *t, struct env_opts o)
 static void smoke_stop(struct ktest *t)
 {
 	vcpu_quiesce();
-	slab_model_exit();
+	model_slab_exit();
 	vcpu_env_exit();
 }
 
@@ -74,7 +74,7 @@ static void exercise(struct ktest *t, struct kmem_cache *s, unsigned int size)
 		touch(objs[i], size, (unsigned char)i);
 		KEXPECT(t, model_virt_to_cache(objs[i]) == s);
 	}
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 
 	/* free in another order, from other vCPUs */
 	for (i = 0; i < NR_OBJS; i += 2) {
@@ -87,7 +87,7 @@ static void exercise(struct ktest *t, struct kmem_cache *s, unsigned int size)
 			vcpu_migrate(cpu++ % nr_cpu_ids);
 		kfree(objs[NR_OBJS - i]);
 	}
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 
 	/* zeroed allocation */
 	objs[0] = kmem_cache_alloc(s, GFP_KERNEL | __GFP_ZERO);
@@ -106,14 +106,14 @@ static void exercise(struct ktest *t, struct kmem_cache *s, unsigned int size)
 	kmem_cache_free_bulk(s, ARRAY_SIZE(bulk) / 2, bulk);
 	kfree_bulk(ARRAY_SIZE(bulk) - ARRAY_SIZE(bulk) / 2, bulk + ARRAY_SIZE(bulk) / 2);
 
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	KEXPECT_EQ(t, model_cache_counts(s, &c), 0);
 	KEXPECT_EQ(t, c.live, 0);
 
 	kmem_cache_shrink(s);
 	KEXPECT_EQ(t, model_cache_counts(s, &c), 0);
 	KEXPECT_EQ(t, c.in_pcs + c.in_barn + c.quarantined, 0);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 }
 
 static void test_sheaf_and_plain_caches(struct ktest *t)
@@ -128,10 +128,10 @@ static void test_sheaf_and_plain_caches(struct ktest *t)
 	sc = kmem_cache_create("smoke_sheaf", 64, &sargs, 0);
 	pc = kmem_cache_create("smoke_plain", 100, NULL, SLAB_HWCACHE_ALIGN);
 	KASSERT(t, sc && pc);
-	KEXPECT(t, kmem_cache_has_sheaves(sc));
-	KEXPECT(t, !kmem_cache_has_sheaves(pc));
+	KEXPECT(t, model_cache_has_sheaves(sc));
+	KEXPECT(t, !model_cache_has_sheaves(pc));
 	KEXPECT_EQ(t, kmem_cache_size(sc), 64);
-	KEXPECT(t, !strcmp(kmem_cache_name(pc), "smoke_plain"));
+	KEXPECT(t, !strcmp(model_cache_name(pc), "smoke_plain"));
 
 	exercise(t, sc, 64);
 	exercise(t, pc, 100);
@@ -152,10 +152,10 @@ static void test_sheaf_and_plain_caches(struct ktest *t)
 	touch(p, 64, 1);
 	KEXPECT_EQ(t, kmem_cache_refill_sheaf(sc, GFP_KERNEL, &sheaf, 20), 0);
 	KEXPECT(t, kmem_cache_sheaf_size(sheaf) >= 20);
-	KEXPECT_EQ(t, kmem_cache_validate(sc, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(sc, 2), 0);
 	kmem_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
 	kmem_cache_free(sc, p);
-	KEXPECT_EQ(t, kmem_cache_validate(sc, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(sc, 2), 0);
 
 	kmem_cache_destroy(sc);
 	kmem_cache_destroy(pc);
@@ -188,7 +188,7 @@ static void test_remote_free_bypasses_sheaves(struct ktest *t)
 		kmem_cache_free(s, objs[i]);
 	KEXPECT_EQ(t, model_cache_stat(s, FREE_PCS), 0);
 	KEXPECT(t, model_cache_stat(s, FREE_SLOWPATH) > slow);
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 
 	/* a node-1 allocation does not come from node-0 sheaves */
 	vcpu_migrate(0);
@@ -219,7 +219,7 @@ static void test_quarantine(struct ktest *t)
 		kfree(objs[i]);
 	KEXPECT_EQ(t, model_cache_counts(s, &c), 0);
 	KEXPECT_EQ(t, c.quarantined, ARRAY_SIZE(objs));
-	KEXPECT_EQ(t, kmem_cache_validate(s, 2), 0);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
 	kmem_cache_destroy(s);
 	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
 	KEXPECT_EQ(t, model_slab_errors(), 0);

@@ -94,8 +94,8 @@ void sim_wq_reset(void)
 
 /*
  * Workqueue memory kept from one environment to the next, as sched.c keeps
- * fiber blocks: slab_model_init() allocates two workqueues per input and
- * slab_model_exit() destroys them, two of an input's fifteen system
+ * fiber blocks: model_slab_init() allocates two workqueues per input and
+ * model_slab_exit() destroys them, two of an input's fifteen system
  * allocations.  A parked block is poisoned (ASan builds), so a use of a
  * destroyed workqueue still stops the run, as a use-after-poison rather
  * than a use-after-free; the model destroys its workqueues only at exit.
