@@ -12,8 +12,11 @@
  * work item.  The callback runs with interrupts "disabled"
  * (local_irq_disable(), sched.h), as in the kernel.  The kernel runs it at
  * the next interrupt-enable or tick on that CPU, which the model does not
- * force: it only loses orderings the kernel forbids (the irq_work running
- * later than the kernel would let it), never adds one.
+ * force: here it may run later than that (after more of the queueing
+ * context's code), so the model allows a superset of the kernel's
+ * orderings, and a finding that needs the irq_work to wait long must be
+ * checked against that.  After cpu_down() it runs where the dead vCPU's
+ * pool runs its work (workqueue.h), not on the dying CPU as in the kernel.
  *
  * The flags follow the kernel's: PENDING from irq_work_queue() until the
  * callback starts (a second queueing meanwhile returns false), BUSY until
