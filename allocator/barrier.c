@@ -12,13 +12,17 @@
  *      cpus_read_lock() keeps the set of online CPUs fixed meanwhile (an
  *      offline CPU gave its rcu_free away in slub_cpu_dead() already);
  *   2. the flush_work()s inside it order those call_rcu()s before ...
- *   3. rcu_barrier(), which waits for every rcu sheaf callback, including
+ *   3. deferred_work_barrier(), which waits for each CPU's irq_work, so
+ *      that a full rcu sheaf kfree_rcu_nolock() parked with interrupts off
+ *      has had its call_rcu() too (nolock.c);
+ *   4. rcu_barrier(), which waits for every rcu sheaf callback, including
  *      the sheaves that filled up and were submitted earlier;
- *   4. __kvfree_rcu_barrier() for the objects that took the batched path.
+ *   5. __kvfree_rcu_barrier() for the objects that took the batched path.
  *
- * kvfree_rcu_barrier_on_cache() does steps 1-3 for one cache only (the
- * patch 0f35040de593; its first version missed steps 3 (H1) and the hotplug
- * lock of step 1 (H2)); kvfree_rcu_barrier() does them for every cache.
+ * kvfree_rcu_barrier_on_cache() does steps 1-4 for one cache only (the
+ * patch 0f35040de593; its first version missed step 4 (H1) and the hotplug
+ * lock of step 1 (H2); step 3 came with kfree_rcu_nolock() and its parked
+ * rcu sheaves); kvfree_rcu_barrier() does them for every cache.
  */
 #include "internal.h"
 #include "kvfree_rcu.h"
@@ -60,6 +64,9 @@ void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)
 		flush_rcu_sheaves_on_cache(s);
 		if (hotplug_locked)
 			cpus_read_unlock();
+		/* M21: no deferred_work_barrier(), so a parked rcu sheaf is missed */
+		if (!variant(VS_M21_NO_DEFERRED_WORK_BARRIER))
+			deferred_work_barrier();
 		/* 0f35040de593 (H1): no rcu_barrier(); fixed by b55b423e8518 */
 		if (!variant(VS_H1_NO_RCU_BARRIER))
 			rcu_barrier();

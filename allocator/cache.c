@@ -329,10 +329,14 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		kvfree_rcu_barrier_on_cache(s);
 
 	/*
-	 * Steps 3 (rcu_barrier() for CONFIG_SLUB_RCU_DEBUG) and 4
-	 * (defer_free_barrier() for kfree_nolock()) belong to configurations
-	 * the model does not have.
+	 * Step 3 (rcu_barrier() for CONFIG_SLUB_RCU_DEBUG) belongs to a
+	 * configuration the model does not have.  Step 4: the objects
+	 * kfree_nolock() deferred to the irq_work go back to their slabs
+	 * before the shutdown counts what the slabs hold.
 	 */
+	/* deferred-barrier-after-shutdown: the wait comes after the shutdown */
+	if (!variant(VS_DEFERRED_BARRIER_AFTER_SHUTDOWN))
+		deferred_work_barrier();
 
 	cpus_read_lock();
 	mutex_lock(&slab_mutex);
@@ -360,6 +364,10 @@ void kmem_cache_destroy(struct kmem_cache *s)
 
 	mutex_unlock(&slab_mutex);
 	cpus_read_unlock();
+
+	/* deferred-barrier-after-shutdown: too late for the shutdown's count */
+	if (variant(VS_DEFERRED_BARRIER_AFTER_SHUTDOWN))
+		deferred_work_barrier();
 
 	/* the cache is leaked on purpose: its objects may still be in use */
 	if (err)
@@ -465,6 +473,7 @@ int model_slab_init(const struct model_config *cfg)
 	 * finding (WARN in flush_work()), and a finding must replay alone.
 	 */
 	memset(slub_flush, 0, sizeof(slub_flush));
+	model_deferred_work_init();
 
 	err = model_quarantine_init(cfg);
 	if (err)

@@ -294,7 +294,7 @@ static int check_cache(struct check_ctx *cx)
 	struct model_cache_counts *c = &cx->c;
 	unsigned long states[5] = { 0 }, marked = 0;
 	struct kmem_cache_node *n;
-	long accounted;
+	long accounted, deferred;
 	int node;
 
 	for_each_kmem_cache_node(s, node, n) {
@@ -315,12 +315,13 @@ static int check_cache(struct check_ctx *cx)
 	c->prefilled = model_count_read(s->model_prefilled);
 	c->quarantined = model_count_read(s->model_quarantined);
 	c->rcu_pending = model_count_read(s->model_rcu_pending);
+	deferred = model_count_read(s->model_deferred);
 	accounted = c->live + (long)c->in_pcs + (long)c->in_barn + c->prefilled +
-		    c->quarantined + c->rcu_pending;
+		    c->quarantined + c->rcu_pending + deferred;
 	if (accounted != (long)c->inuse)
-		check_fail(cx, "conservation: %lu objects in use by slabs, but live %ld + pcs %lu + barn %lu + prefilled %ld + quarantine %ld + rcu %ld = %ld",
+		check_fail(cx, "conservation: %lu objects in use by slabs, but live %ld + pcs %lu + barn %lu + prefilled %ld + quarantine %ld + rcu %ld + deferred %ld = %ld",
 			   c->inuse, c->live, c->in_pcs, c->in_barn, c->prefilled,
-			   c->quarantined, c->rcu_pending, accounted);
+			   c->quarantined, c->rcu_pending, deferred, accounted);
 
 	if (cx->level >= 2) {
 		for_each_kmem_cache_node(s, node, n)
@@ -330,7 +331,8 @@ static int check_cache(struct check_ctx *cx)
 		if ((long)(states[MODEL_OBJ_LIVE] + states[MODEL_OBJ_RCU]) != c->live + c->rcu_pending ||
 		    (long)states[MODEL_OBJ_RCU] > c->rcu_pending ||
 		    (long)states[MODEL_OBJ_QUARANTINE] != c->quarantined ||
-		    (long)states[MODEL_OBJ_CACHED] != (long)(c->in_pcs + c->in_barn) + c->prefilled)
+		    (long)states[MODEL_OBJ_CACHED] != (long)(c->in_pcs + c->in_barn) + c->prefilled +
+		    deferred)
 			check_fail(cx, "object states (live %lu, cached %lu, quarantine %lu, rcu %lu) disagree with the counters",
 				   states[MODEL_OBJ_LIVE], states[MODEL_OBJ_CACHED],
 				   states[MODEL_OBJ_QUARANTINE], states[MODEL_OBJ_RCU]);

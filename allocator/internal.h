@@ -40,6 +40,7 @@
  *  barn full    barn->sheaves_full           barn_list    1..cap          barn->lock holder
  *  barn empty   barn->sheaves_empty          barn_list    0               barn->lock holder
  *  rcu queued   call_rcu() .. callback       rcu_head     1..cap          the callback only
+ *  rcu parked   deferred_percpu_work list    llnode       cap             the irq_work only
  *  prefilled    kmem_cache_prefill_sheaf()   capacity     0..capacity     the user
  *  detached     being refilled/flushed/freed -            any             the one context
  *  (*) races can leave a spare partially used; that is legal.
@@ -48,7 +49,9 @@
  * sheaf_flush_unused() keep detached; barn_put_*() detached -> barn;
  * barn_get_*()/barn_replace_*() barn -> detached (and the reverse for the
  * sheaf handed in); pcs slot assignments detached <-> main/spare/rcu_free;
- * call_rcu() rcu_free -> rcu queued (next issue); prefill returns detached
+ * call_rcu() rcu_free -> rcu queued (next issue); a full rcu sheaf that
+ * __kfree_rcu_sheaf(!allow_spin) detaches with interrupts off -> rcu parked,
+ * and the irq_work's call_rcu() parked -> rcu queued; prefill returns detached
  * -> prefilled; kmem_cache_return_sheaf() prefilled -> detached or spare;
  * free_empty_sheaf() ends it.
  *
@@ -58,10 +61,13 @@
  *  LIVE        handed to a user by slab_post_alloc_hook()
  *  QUARANTINE  freed by the user, held back by the KASAN-like quarantine
  *  RCU         taken by kfree_rcu() through a sheaf, free hooks not run yet
+ *  (a kfree_nolock() object on a deferred_percpu_work list is CACHED: its
+ *  free hooks ran, its slab still counts it, model_deferred counts it)
  *              (the batched kfree_rcu path counts its objects in model_rcu_pending
  *              but leaves them LIVE)
  * Conservation, per cache:  Σ slab inuse == live + in pcs main/spare +
- *  in barn sheaves + in prefilled sheaves + quarantined + model_rcu_pending,
+ *  in barn sheaves + in prefilled sheaves + quarantined + model_rcu_pending +
+ *  model_deferred,
  *  where model_rcu_pending counts every object between kvfree_call_rcu() and the
  *  moment right before its free hooks run (model_rcu_enter()/_leave() move
  *  the count between live and model_rcu_pending).
@@ -99,6 +105,8 @@
 #define MAX_PAGE_ORDER		10
 #define KMALLOC_MAX_SIZE	(PAGE_SIZE << MAX_PAGE_ORDER)
 #define SHRINK_PROMOTE_MAX	32
+#define ZERO_SIZE_PTR		((void *)16)
+#define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
 #define ARCH_SLAB_MINALIGN	__alignof__(unsigned long long)
 #define MODEL_NAME_LEN		32
 
@@ -174,12 +182,14 @@ enum model_sheaf_role {
 	MODEL_SHEAF_IN_BARN,	/* barn_list in use */
 	MODEL_SHEAF_RCU,	/* rcu_head in use (next issue) */
 	MODEL_SHEAF_PREFILLED,	/* capacity/pfmemalloc in use, the user holds it */
+	MODEL_SHEAF_PARKED,	/* llnode in use, on a deferred_percpu_work list */
 };
 
 struct slab_sheaf {
 	union {
 		struct rcu_head rcu_head;	/* while queued to call_rcu() */
 		struct list_head barn_list;	/* while in a barn list */
+		struct llist_node llnode;	/* while parked for the irq_work */
 		struct {			/* prefilled sheaves only */
 			unsigned int capacity;
 			bool pfmemalloc;
@@ -282,6 +292,7 @@ struct kmem_cache {
 	long model_quarantined;		/* objects in the quarantine */
 	long model_prefilled;		/* objects in sheaves users hold */
 	long model_rcu_pending;		/* objects inside the kfree_rcu paths */
+	long model_deferred;		/* kfree_nolock() objects awaiting the irq_work */
 	long model_rcu_slabs;		/* TYPESAFE slabs queued to rcu_free_slab() */
 	char model_name[MODEL_NAME_LEN];
 };
@@ -389,6 +400,18 @@ extern struct workqueue_struct *flushwq;
 extern struct mutex flush_lock;
 DECLARE_PER_CPU(struct slub_flush_work, slub_flush);
 
+/*
+ * What kfree_nolock() and kfree_rcu_nolock() could not do in their context
+ * (nolock.c): objects to free to their slabs and full rcu sheaves to hand
+ * to call_rcu(), done by the irq_work on the same CPU.
+ */
+struct deferred_percpu_work {
+	struct llist_head objects;
+	struct llist_head rcu_sheaves;
+	struct irq_work work;
+};
+DECLARE_PER_CPU(struct deferred_percpu_work, deferred_percpu_work);
+
 /* ------------------------------------------------------------------ */
 /* Functions, by the file that owns them                                */
 
@@ -449,7 +472,7 @@ void barn_shrink(struct kmem_cache *s, struct node_barn *barn);
 int init_percpu_sheaves(struct kmem_cache *s);
 void pcs_destroy(struct kmem_cache *s);
 void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp, int node);
-bool free_to_pcs(struct kmem_cache *s, void *object);
+bool free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin);
 bool sheaf_flush_main(struct kmem_cache *s);
 
 /* pcs_bulk.c */
@@ -464,10 +487,15 @@ void flush_all(struct kmem_cache *s);
 int slub_cpu_dead(unsigned int cpu);
 
 /* rcu_sheaf.c */
-bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj);
+bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin);
+void model_submit_rcu_sheaf(struct slab_sheaf *sheaf);
 void model_submit_rcu_sheaf_nobarn(struct slab_sheaf *sheaf);
 void flush_rcu_sheaves_on_cache(struct kmem_cache *s);
 void flush_all_rcu_sheaves(void);
+
+/* nolock.c */
+void deferred_work_barrier(void);
+void model_deferred_work_init(void);
 
 /* kasan.c */
 void kasan_report_invalid_free(const void *ptr, const char *func);
@@ -478,6 +506,7 @@ void model_rcu_free_observe(const void *obj, enum model_rcu_path path);
 void kasan_poison_slab(struct kmem_cache *s, struct slab *slab);
 void *setup_object(struct kmem_cache *s, void *object);
 bool slab_free_hook(struct kmem_cache *s, void *x, bool init, bool after_rcu_delay);
+bool model_slab_free_hook_nolock(struct kmem_cache *s, void *x);
 bool slab_post_alloc_hook(struct kmem_cache *s, gfp_t flags, size_t size,
 			  void **p, bool init);
 void kasan_cache_shrink(struct kmem_cache *s);

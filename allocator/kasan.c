@@ -252,6 +252,24 @@ bool slab_free_hook(struct kmem_cache *s, void *x, bool init, bool after_rcu_del
 	return !kasan_slab_free(s, slab, idx, x, init, still_accessible);
 }
 
+/*
+ * kfree_nolock()'s hooks: kasan_slab_pre_free(), then the poisoning of
+ * kasan_slab_free() without the quarantine, whose lock an NMI may not take.
+ * False if the free was consumed (a bad free, reported).
+ */
+bool model_slab_free_hook_nolock(struct kmem_cache *s, void *x)
+{
+	struct slab *slab;
+	unsigned int idx;
+
+	if (kasan_slab_pre_free(s, x, &slab, &idx))
+		return false;
+	model_count_add(s->model_live, -1L);
+	if (!(s->flags & SLAB_TYPESAFE_BY_RCU))
+		kasan_model_poison(x, s->object_size);
+	return true;
+}
+
 /* Unpoisons and hands out objects that come from sheaves or slabs. */
 bool slab_post_alloc_hook(struct kmem_cache *s, gfp_t flags, size_t size,
 			  void **p, bool init)

@@ -329,9 +329,10 @@ static bool add_ptr_to_bulk_krc_lock(struct kfree_rcu_cpu **krcp, unsigned long 
 
 /*
  * kfree_rcu(ptr, field) is kvfree_call_rcu(&ptr->field, ptr);
- * kfree_rcu_mightsleep(ptr) is kvfree_call_rcu(NULL, ptr) and may sleep.
+ * kfree_rcu_mightsleep(ptr) is kvfree_call_rcu(NULL, ptr) and may sleep;
+ * kfree_rcu_nolock(ptr, field) comes here with !@allow_spin.
  */
-void kvfree_call_rcu(struct rcu_head *head, void *ptr)
+static void __kvfree_call_rcu(struct rcu_head *head, void *ptr, bool allow_spin)
 {
 	struct kfree_rcu_cpu *krcp;
 	unsigned long flags;
@@ -346,8 +347,16 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr)
 		return;
 
 	/* Model: a !PREEMPT_RT kernel, so the sheaf path is always tried first. */
-	if (kfree_rcu_sheaf(ptr))
+	if (kfree_rcu_sheaf(ptr, allow_spin))
 		return;
+
+	/*
+	 * Model: a kfree_rcu_nolock() the sheaf path declined goes on as a
+	 * two-argument kfree_rcu() does: krcp->lock is a raw spinlock, taken
+	 * with interrupts off, and a two-argument call never allocates a block
+	 * here; the kernel's own !allow_spin fallback for this case is not
+	 * modelled.
+	 */
 
 	if (debug_rcu_head_queue(ptr)) {
 		/* Probably a double kvfree_rcu(): leak the object (Model: WARN, not _ONCE). */
@@ -390,6 +399,19 @@ unlock_return:
 		kvfree(ptr);
 		kvfree_stat_add(freed_objs, 1);
 	}
+}
+
+void kvfree_call_rcu(struct rcu_head *head, void *ptr)
+{
+	__kvfree_call_rcu(head, ptr, true);
+}
+
+/* kfree_rcu_nolock(ptr, field); the object must embed its rcu_head. */
+void model_kvfree_call_rcu_nolock(struct rcu_head *head, void *ptr)
+{
+	if (WARN_ON_ONCE(!head))
+		return;
+	__kvfree_call_rcu(head, ptr, false);
 }
 
 /*

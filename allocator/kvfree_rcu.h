@@ -50,16 +50,10 @@ struct kmem_cache;
 #define FREE_N_CHANNELS		2	/* model_kvfree_rcu_stats.bulk_objs[] (check.h) has as many */
 
 /*
- * Model: <linux/llist.h> reduced to what the page cache needs; it is only
- * ever touched under krcp->lock, so a plain singly linked stack.  The node
- * lives in the first bytes of the free page, as in the kernel.
+ * The page cache is an llist (kernel/llist.h), only ever touched under
+ * krcp->lock; its node lives in the first bytes of the free page, as in
+ * the kernel.
  */
-struct llist_node {
-	struct llist_node *next;
-};
-struct llist_head {
-	struct llist_node *first;
-};
 
 /* One page of kvfree_rcu() pointers. */
 struct kvfree_rcu_bulk_data {
@@ -114,7 +108,7 @@ struct kfree_rcu_cpu {
 DECLARE_PER_CPU(struct kfree_rcu_cpu, krc);
 
 /* rcu_sheaf.c (the lead): the sheaf path; false sends ptr down the batched path. */
-bool kfree_rcu_sheaf(void *obj);
+bool kfree_rcu_sheaf(void *obj, bool allow_spin);
 
 /*
  * Waits until every object that took the batched path before the call has

@@ -12,9 +12,6 @@
 #include "vmalloc.h"
 #include "variant.h"
 
-#define ZERO_SIZE_PTR		((void *)16)
-#define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
-
 static inline bool slab_want_init_on_alloc(gfp_t flags, struct kmem_cache *s)
 {
 	return flags & __GFP_ZERO;
@@ -80,7 +77,7 @@ static void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 		return;
 
 	if (s->cpu_sheaves && likely(slab_nid(slab) == numa_mem_id())) {
-		if (likely(free_to_pcs(s, object)))
+		if (likely(free_to_pcs(s, object, true)))
 			return;
 	}
 

@@ -265,10 +265,15 @@ static void __pcs_install_empty_sheaf(struct kmem_cache *s,
 
 /*
  * Replaces the full main sheaf with a (at least partially) empty one.
- * Same lock protocol as __pcs_replace_empty_main().
+ * Same lock protocol as __pcs_replace_empty_main().  !@allow_spin
+ * (kfree_nolock()) gives up where a sheaf would have to be flushed or
+ * allocated.  Model: the barn lock is taken with spin_lock() either way
+ * (the kernel only trylocks it for !allow_spin); the model's barn has no
+ * trylock form.
  */
 static struct slub_percpu_sheaves *
-__pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs)
+__pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
+			bool allow_spin)
 {
 	struct slab_sheaf *empty;
 	struct node_barn *barn;
@@ -307,7 +312,8 @@ restart:
 		return pcs;
 	}
 
-	if (PTR_ERR(empty) == -E2BIG) {
+	/* sheaf_flush_unused() takes the node's list_lock: not without spinning */
+	if (PTR_ERR(empty) == -E2BIG && allow_spin) {
 		/* the spare exists and is full: flush it and use it */
 		struct slab_sheaf *to_flush = pcs->spare;
 
@@ -329,6 +335,10 @@ restart:
 
 alloc_empty:
 	local_unlock(&s->cpu_sheaves->lock);
+
+	/* nor can alloc_empty_sheaf(): the caller falls back to the slab */
+	if (!allow_spin)
+		return NULL;
 
 	empty = alloc_empty_sheaf(s, GFP_NOWAIT);
 	if (empty)
@@ -363,7 +373,7 @@ got_empty:
 }
 
 /* Frees an object that passed slab_free_hook() into the main sheaf. */
-bool free_to_pcs(struct kmem_cache *s, void *object)
+bool free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin)
 {
 	struct slub_percpu_sheaves *pcs;
 
@@ -373,7 +383,7 @@ bool free_to_pcs(struct kmem_cache *s, void *object)
 	pcs = this_cpu_ptr(s->cpu_sheaves);
 
 	if (unlikely(pcs->main->size == s->sheaf_capacity)) {
-		pcs = __pcs_replace_full_main(s, pcs);
+		pcs = __pcs_replace_full_main(s, pcs, allow_spin);
 		if (unlikely(!pcs))
 			return false;
 	}

@@ -28,6 +28,15 @@
 static void rcu_free_sheaf(struct rcu_head *head);
 static void rcu_free_sheaf_nobarn(struct rcu_head *head);
 
+/* Hands a full rcu sheaf to RCU; the irq_work of a parked sheaf (nolock.c). */
+void model_submit_rcu_sheaf(struct slab_sheaf *sheaf)
+{
+	model_sheaf_role(sheaf, MODEL_SHEAF_PARKED, MODEL_SHEAF_RCU);
+	model_trace("call_rcu(rcu_free_sheaf): %s's parked rcu sheaf, %u object(s)",
+		    sheaf->cache->name, sheaf->size);
+	call_rcu(&sheaf->rcu_head, rcu_free_sheaf);
+}
+
 /* Hands a detached rcu_free sheaf to RCU; the flush paths' callback. */
 void model_submit_rcu_sheaf_nobarn(struct slab_sheaf *sheaf)
 {
@@ -43,8 +52,20 @@ void model_submit_rcu_sheaf_nobarn(struct slab_sheaf *sheaf)
  * taken (an interrupted holder), no barn (memoryless node), no empty sheaf
  * in the barn and none could be allocated without blocking, or the relock
  * after allocating failed.
+ *
+ * !@allow_spin is kfree_rcu_nolock(): the caller may hold a raw lock or
+ * run with interrupts off.  call_rcu() may not be called with interrupts
+ * off from there, so a sheaf that fills up then is parked on this CPU's
+ * deferred_percpu_work list and its irq_work makes the call_rcu().
+ *
+ * Model: the barn is taken with spin_lock() whatever @allow_spin (the
+ * kernel's barn_get_empty_sheaf(barn, false) only trylocks it), and the
+ * allocation of an empty sheaf is GFP_NOWAIT for both (the kernel's
+ * !allow_spin one is its trylock-only SLAB_ALLOC_TRYLOCK form): the model's
+ * barn and sheaf allocation have no trylock-only forms, and a fuzz_sched
+ * decision point the kernel lacks would be the only difference.
  */
-bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
+bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin)
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *rcu_sheaf;
@@ -121,10 +142,22 @@ do_free:
 	 */
 	if (rcu_sheaf && !variant(VS_M10_CALL_RCU_AFTER_UNLOCK) &&
 	    !variant(VS_M14_RCU_SHEAF_TO_BARN)) {
-		model_sheaf_role(rcu_sheaf, MODEL_SHEAF_DETACHED, MODEL_SHEAF_RCU);
-		model_trace("__kfree_rcu_sheaf(%s): rcu sheaf full, call_rcu(rcu_free_sheaf) "
-			    "of %u object(s)", s->name, rcu_sheaf->size);
-		call_rcu(&rcu_sheaf->rcu_head, rcu_free_sheaf);
+		/* call_rcu() disables interrupts to protect its per-CPU lists */
+		if (unlikely(!allow_spin && irqs_disabled())) {
+			struct deferred_percpu_work *dpw;
+
+			dpw = &per_cpu(deferred_percpu_work, smp_processor_id());
+			model_sheaf_role(rcu_sheaf, MODEL_SHEAF_DETACHED, MODEL_SHEAF_PARKED);
+			model_trace("__kfree_rcu_sheaf(%s): rcu sheaf full, interrupts off: parked "
+				    "for the irq_work, %u object(s)", s->name, rcu_sheaf->size);
+			if (llist_add(&rcu_sheaf->llnode, &dpw->rcu_sheaves))
+				irq_work_queue(&dpw->work);
+		} else {
+			model_sheaf_role(rcu_sheaf, MODEL_SHEAF_DETACHED, MODEL_SHEAF_RCU);
+			model_trace("__kfree_rcu_sheaf(%s): rcu sheaf full, call_rcu(rcu_free_sheaf) "
+				    "of %u object(s)", s->name, rcu_sheaf->size);
+			call_rcu(&rcu_sheaf->rcu_head, rcu_free_sheaf);
+		}
 		rcu_sheaf = NULL;
 	}
 
@@ -158,7 +191,7 @@ fail:
  * batched path: not a slab object (vmalloc), a cache without sheaves, or
  * an object of another node than this CPU's.
  */
-bool kfree_rcu_sheaf(void *obj)
+bool kfree_rcu_sheaf(void *obj, bool allow_spin)
 {
 	struct kmem_cache *s;
 	struct slab *slab;
@@ -179,7 +212,7 @@ bool kfree_rcu_sheaf(void *obj)
 		return false;
 
 	model_cache_enter(s);
-	ret = __kfree_rcu_sheaf(s, obj);
+	ret = __kfree_rcu_sheaf(s, obj, allow_spin);
 	model_cache_exit(s);
 	return ret;
 }
@@ -361,7 +394,10 @@ void flush_rcu_sheaves_on_cache(struct kmem_cache *s)
 		cpus_read_unlock();
 }
 
-/* kvfree_rcu_barrier()'s sheaf half: every cache, then one rcu_barrier(). */
+/*
+ * kvfree_rcu_barrier()'s sheaf half: every cache, then the rcu sheaves
+ * parked for the irq_work (deferred_work_barrier()), then one rcu_barrier().
+ */
 void flush_all_rcu_sheaves(void)
 {
 	struct kmem_cache *s;
@@ -378,5 +414,8 @@ void flush_all_rcu_sheaves(void)
 	mutex_unlock(&slab_mutex);
 	cpus_read_unlock();
 
+	/* M21: no deferred_work_barrier(), so a parked rcu sheaf is missed */
+	if (!variant(VS_M21_NO_DEFERRED_WORK_BARRIER))
+		deferred_work_barrier();
 	rcu_barrier();
 }

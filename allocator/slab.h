@@ -74,6 +74,20 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr);
 #define kfree_rcu(ptr, rhf)	kvfree_call_rcu(&((ptr)->rhf), (void *)(ptr))
 #define kvfree_rcu(ptr, rhf)	kfree_rcu(ptr, rhf)
 #define kfree_rcu_mightsleep(ptr)	kvfree_call_rcu(NULL, (void *)(ptr))
+
+/*
+ * The _nolock forms, for a context that may not spin on a lock: an NMI, a
+ * tracing or BPF program, a section holding a raw spinlock or with
+ * interrupts off.  kfree_nolock() frees to the sheaves when it can and
+ * defers to a per-CPU irq_work otherwise; kfree_rcu_nolock() is
+ * kfree_rcu() with allow_spin = false.  Model: kfree_nolock() takes any
+ * slab object (the kernel's is only for kmalloc_nolock() objects, whose
+ * allocation skipped the debug hooks its free skips).
+ */
+void kfree_nolock(const void *object);
+void model_kvfree_call_rcu_nolock(struct rcu_head *head, void *ptr);
+#define kfree_rcu_nolock(ptr, rhf) \
+	model_kvfree_call_rcu_nolock(&((ptr)->rhf), (void *)(ptr))
 void kvfree_rcu_barrier(void);
 void kvfree_rcu_barrier_on_cache(struct kmem_cache *s);
 

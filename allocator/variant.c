@@ -85,9 +85,18 @@ const struct variant_desc variant_table[] = {
 	{ "m20", BIT(VS_M20_NO_MONITOR_CANCEL),
 	  "__kvfree_rcu_barrier() does not cancel_delayed_work_sync() the monitor",
 	  "M20", "fuzz_sched: barrier contract (batched path)" },
+	{ "m21", BIT(VS_M21_NO_DEFERRED_WORK_BARRIER),
+	  "kvfree_rcu_barrier() and kvfree_rcu_barrier_on_cache() call rcu_barrier() without "
+	  "deferred_work_barrier() first",
+	  "M21", "barrier contract: a parked rcu sheaf gets its call_rcu() after the barrier" },
 	{ "m22", BIT(VS_M22_BARN_COUNT),
 	  "barn_put_empty_sheaf() does not count the sheaf in nr_empty",
 	  "M22", "structure check: barn counter != list length" },
+	{ "deferred-barrier-after-shutdown", BIT(VS_DEFERRED_BARRIER_AFTER_SHUTDOWN),
+	  "kmem_cache_destroy() calls deferred_work_barrier() after __kmem_cache_shutdown(), "
+	  "not before cpus_read_lock()",
+	  "a mutant of kmem_cache_destroy()",
+	  "Objects remaining: a deferred kfree_nolock() object still counts in its slab" },
 	{ "typesafe-slab-now", BIT(VS_TYPESAFE_SLAB_NOW),
 	  "free_slab() of a SLAB_TYPESAFE_BY_RCU cache frees the pages at once, no call_rcu()",
 	  "a mutant of free_slab()",

@@ -45,6 +45,8 @@ enum variant_site {
 	VS_CTOR_INIT_ON_FREE,		/* a mutant: init_on_free wipes objects of constructor caches */
 	VS_F3_FLUSH_EVERY_CPU,		/* F3's proposed fix: has_pcs_used() does not dereference pcs->main */
 	VS_F2_BARRIER_SYNCS_KRCP_LOCK,	/* F2's proposed fix: __kvfree_rcu_barrier() passes krcp->lock first */
+	VS_M21_NO_DEFERRED_WORK_BARRIER, /* M21: the kfree_rcu barriers skip deferred_work_barrier() */
+	VS_DEFERRED_BARRIER_AFTER_SHUTDOWN, /* kmem_cache_destroy(): deferred_work_barrier() after the shutdown */
 	NR_VARIANT_SITES
 };
 

@@ -27,6 +27,8 @@
 #include "kernel/cpuhotplug.h"
 #include "kernel/gfp.h"
 #include "kernel/rcupdate.h"
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
 #include "kernel/vcpu.h"
 #include "slab.h"
 #include "check.h"
@@ -649,6 +651,77 @@ static void exec_kvfree_rcu_vmalloc(const struct op *op)
 	}
 	rec = shadow_vm_freed(h_self(), v, SHADOW_KFREE_RCU);
 	kvfree_rcu(p, rcu);
+	shadow_kfree_rcu_returned(rec);
+}
+
+/*
+ * The context a _nolock free runs in (operand NLCTX): interrupts off, or
+ * an interrupt that arrived while this vCPU held the cache's pcs lock
+ * (Model: the next local_trylock() is made to fail, the sim's way of
+ * saying that its holder was interrupted; a fail_trylock armed before
+ * stays armed for the trylocks after the op), or only preemption off.
+ */
+enum nolock_ctx { NOLOCK_IRQOFF, NOLOCK_INLOCK, NOLOCK_PREEMPT };
+
+struct nolock_state {
+	unsigned long flags;
+	unsigned int saved_fail_at;
+};
+
+static void nolock_enter(unsigned int ctx, struct nolock_state *st)
+{
+	st->saved_fail_at = h.trylock_fail_at;
+	if (ctx == NOLOCK_PREEMPT) {
+		preempt_disable();
+		return;
+	}
+	local_irq_save(st->flags);
+	if (ctx == NOLOCK_INLOCK)
+		h.trylock_fail_at = 1;
+}
+
+static void nolock_exit(unsigned int ctx, struct nolock_state *st)
+{
+	if (ctx == NOLOCK_INLOCK && h.trylock_fail_at)
+		h_note(" [no trylock asked]");
+	h.trylock_fail_at = st->saved_fail_at;
+	if (ctx == NOLOCK_PREEMPT)
+		preempt_enable();
+	else
+		local_irq_restore(st->flags);
+}
+
+/* kfree_nolock(): freed at once to the sheaves, or deferred to the irq_work. */
+static void exec_kfree_nolock(const struct op *op)
+{
+	unsigned int c, slot;
+	void *p = live_obj(op->arg[0], &c, &slot);
+	struct nolock_state st;
+
+	if (!p)
+		return;
+	shadow_check_live(c, slot, "kfree_nolock");
+	shadow_freed(h_self(), c, slot, SHADOW_FREE);
+	nolock_enter(op->arg[1], &st);
+	kfree_nolock(p);
+	nolock_exit(op->arg[1], &st);
+}
+
+/* kfree_rcu_nolock(): kfree_rcu() with allow_spin = false. */
+static void exec_kfree_rcu_nolock(const struct op *op)
+{
+	unsigned int c, slot;
+	struct h_object *p = live_obj(op->arg[0], &c, &slot);
+	struct nolock_state st;
+	int rec;
+
+	if (!p)
+		return;
+	shadow_check_live(c, slot, "kfree_rcu_nolock");
+	rec = shadow_freed(h_self(), c, slot, SHADOW_KFREE_RCU);
+	nolock_enter(op->arg[1], &st);
+	kfree_rcu_nolock(p, rcu);
+	nolock_exit(op->arg[1], &st);
 	shadow_kfree_rcu_returned(rec);
 }
 

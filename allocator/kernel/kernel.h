@@ -8,6 +8,7 @@
 
 #include "compiler.h"
 #include "list.h"
+#include "llist.h"
 #include "bug.h"
 #include "vcpu.h"
 #include "cpu.h"
@@ -22,6 +23,7 @@
 #include "cpuhotplug.h"
 #include "rcupdate.h"
 #include "workqueue.h"
+#include "irq_work.h"
 #include "completion.h"
 
 #endif /* SHEAF_KERNEL_KERNEL_H */

@@ -69,6 +69,28 @@ void migrate_enable(void)
 	t->migration_disabled--;
 }
 
+void vcpu_local_irq_disable(void)
+{
+	struct task_struct *t = this_task(__func__);
+
+	__preempt_disable(t);
+	t->model_irqs_off++;
+}
+
+void vcpu_local_irq_enable(void)
+{
+	struct task_struct *t = this_task(__func__);
+
+	if (unlikely(t->model_irqs_off <= 0)) {
+		vcpu_report(VCPU_REPORT_BUG, "local_irq_restore() without local_irq_save()",
+			    __func__, "%s/%d on vCPU %u: interrupts were not disabled",
+			    t->comm, t->pid, t->cpu);
+		return;
+	}
+	t->model_irqs_off--;
+	__preempt_enable(t);
+}
+
 void __might_sleep(const char *func)
 {
 	struct task_struct *t = READ_ONCE(vcpu_env_running) ? current : NULL;

@@ -35,6 +35,7 @@ struct task_struct {
 	unsigned int cpu;			/* the vCPU it runs on */
 	int preempt_count;			/* >0: keeps its vCPU, may not sleep */
 	int migration_disabled;			/* >0: may sleep, stays on its vCPU */
+	int model_irqs_off;			/* local_irq_save() nesting (spinlock.h) */
 	int rcu_read_lock_nesting;
 	unsigned long rcu_reader_seq;		/* sim: GP sequence at the outermost rcu_read_lock() */
 	int lockdep_depth;
@@ -58,6 +59,18 @@ void migrate_enable(void);
 static inline bool preemptible(void)
 {
 	return current->preempt_count == 0;
+}
+
+/*
+ * Model: interrupts are not modelled; local_irq_save()/local_irq_disable()
+ * disable preemption and count here, and irqs_disabled() reads the count.
+ * The _irqsave forms of the locks do not count (spinlock.h).
+ */
+void vcpu_local_irq_disable(void);
+void vcpu_local_irq_enable(void);
+static inline bool irqs_disabled(void)
+{
+	return current->model_irqs_off > 0;
 }
 
 /*

@@ -6,7 +6,10 @@
  * the unlock), then calls lock_acquire() (which may report an order cycle
  * before anything blocks), then takes the backend lock: sim waits as a
  * blocked context would spin, threads uses a pthread mutex.  Interrupts do
- * not exist in the model, so the _irqsave/_irq forms are the plain forms.
+ * not exist in the model, so the _irqsave/_irq forms of the locks are the
+ * plain forms.  local_irq_save() disables preemption and counts in the
+ * task's model_irqs_off, so that irqs_disabled() answers as the kernel's
+ * would in the code that disables interrupts explicitly.
  * Unlocking a lock the context does not hold is reported.
  */
 #ifndef SHEAF_KERNEL_SPINLOCK_H
@@ -59,7 +62,9 @@ void raw_spin_unlock(raw_spinlock_t *lock);
 #define spin_unlock_irq(l)		spin_unlock(l)
 #define raw_spin_lock_irqsave(l, flags)	do { (flags) = 0; raw_spin_lock(l); } while (0)
 #define raw_spin_unlock_irqrestore(l, flags) do { (void)(flags); raw_spin_unlock(l); } while (0)
-#define local_irq_save(flags)		do { (flags) = 0; preempt_disable(); } while (0)
-#define local_irq_restore(flags)	do { (void)(flags); preempt_enable(); } while (0)
+#define local_irq_save(flags)		do { (flags) = 0; vcpu_local_irq_disable(); } while (0)
+#define local_irq_restore(flags)	do { (void)(flags); vcpu_local_irq_enable(); } while (0)
+#define local_irq_disable()		vcpu_local_irq_disable()
+#define local_irq_enable()		vcpu_local_irq_enable()
 
 #endif /* SHEAF_KERNEL_SPINLOCK_H */

@@ -31,7 +31,10 @@
  *   m18       check_flush_dependency() report
  *   m19       site only here; escape search: test_kfree_rcu_races
  *   m20       site only here; escape search: test_kfree_rcu_races
+ *   m21       barrier contract: a parked rcu sheaf outlives both barriers
  *   m22       model_cache_validate() -EUCLEAN and the automatic check
+ *   deferred-barrier-after-shutdown
+ *             "Objects remaining": a deferred kfree_nolock() object
  *
  * test_every_variant_has_a_case fails when variant_table grows an entry
  * this file does not know.
@@ -652,6 +655,66 @@ static void test_m22(struct ktest *t)
 }
 
 /*
+ * kfree_rcu_nolock() with interrupts off fills the rcu sheaf of vCPU 1,
+ * which is parked for the irq_work; neither barrier waits for that irq_work
+ * before its rcu_barrier(), so both return with the objects pending.
+ */
+static void test_m21(struct ktest *t)
+{
+	struct kmem_cache *s;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!start(t, "m21", false))
+		return;
+	s = rt_cache("v_m21", CAP, 0);
+	KASSERT(t, s);
+	vcpu_migrate(1);
+	for (i = 0; i < CAP; i++) {
+		struct robj *o = kmem_cache_alloc(s, GFP_KERNEL);
+
+		KASSERT(t, o);
+		local_irq_save(flags);
+		kfree_rcu_nolock(o, rcu);
+		local_irq_restore(flags);
+	}
+	vcpu_migrate(0);
+	kvfree_rcu_barrier_on_cache(s);
+	KEXPECT_EQ(t, rt_pending(t, s), CAP);		/* contract broken */
+	kvfree_rcu_barrier();
+	KEXPECT_EQ(t, rt_pending(t, s), CAP);		/* and again */
+	expect_sites_reached(t, "m21");
+	deferred_work_barrier();
+	rcu_barrier();
+	KEXPECT_EQ(t, rt_pending(t, s), 0);
+	kmem_cache_destroy(s);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+}
+
+/*
+ * A cache without sheaves: kfree_nolock() always defers.  The destroy waits
+ * for the irq_work only after the shutdown counted the object in its slab.
+ */
+static void test_deferred_barrier_after_shutdown(struct ktest *t)
+{
+	struct kmem_cache *s;
+	struct robj *o;
+
+	if (!start(t, "deferred-barrier-after-shutdown", false))
+		return;
+	s = rt_cache("v_deferred", 0, 0);
+	KASSERT(t, s);
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	KASSERT(t, o);
+	kfree_nolock(o);
+	kmem_cache_destroy(s);
+	expect_sites_reached(t, "deferred-barrier-after-shutdown");
+	KEXPECT_EQ(t, rt_reports_matching("Objects remaining on __kmem_cache_shutdown()"), 1);
+	rt_stop();
+}
+
+/*
  * F1's proposed fix: the shrinker's scan still frees what is ready, now
  * through the monitor work, and a barrier after it leaves nothing pending.
  */
@@ -844,7 +907,9 @@ static const struct variant_case variant_cases[] = {
 	{ "m15", test_m15 },		{ "m16", test_m16 },
 	{ "m17", test_m17 },		{ "m18", test_m18 },
 	{ "m19", test_m19 },		{ "m20", test_m20 },
-	{ "m22", test_m22 },		{ "f1-fix", test_f1_fix },
+	{ "m21", test_m21 },		{ "m22", test_m22 },
+	{ "deferred-barrier-after-shutdown", test_deferred_barrier_after_shutdown },
+	{ "f1-fix", test_f1_fix },
 	{ "f2-fix", test_f2_fix },
 	{ "f3-fix", test_f3_fix },	{ "typesafe-slab-now", test_typesafe_slab_now },
 	{ "ctor-init-on-free", test_ctor_init_on_free },
@@ -896,7 +961,9 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_m18),
 	KTEST_CASE(test_m19),
 	KTEST_CASE(test_m20),
+	KTEST_CASE(test_m21),
 	KTEST_CASE(test_m22),
+	KTEST_CASE(test_deferred_barrier_after_shutdown),
 	KTEST_CASE(test_f1_fix),
 	KTEST_CASE(test_f2_fix),
 	KTEST_CASE(test_f3_fix),
