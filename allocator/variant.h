@@ -44,6 +44,8 @@ enum variant_site {
 	VS_TYPESAFE_SLAB_NOW,		/* a mutant: free_slab() of a TYPESAFE cache without call_rcu() */
 	VS_F3_FLUSH_EVERY_CPU,		/* F3's proposed fix: has_pcs_used() does not dereference pcs->main */
 	VS_F2_BARRIER_SYNCS_KRCP_LOCK,	/* F2's proposed fix: __kvfree_rcu_barrier() passes krcp->lock first */
+	VS_H3_NO_WAIT_OVERRIDE,		/* ec66e0d59952: __kfree_rcu_sheaf() without kfree_rcu_sheaf_map */
+	VS_ALIAS_DESTROY_NO_BARRIER,	/* alias-destroy-no-barrier: only a destroy seeing refcount 1 waits */
 	NR_VARIANT_SITES
 };
 
