@@ -4,8 +4,12 @@
  * mm/slab_common.c half, with do_kmem_cache_create() and its helpers from
  * mm/slub.c), shrinking, the list of caches, and the model's lifecycle.
  *
- * Model: caches are never merged (a kernel booted with slab_nomerge), so
- * every kmem_cache_create() returns a new cache with refcount 1.
+ * Merging (find_mergeable(), __kmem_cache_alias()) is off unless
+ * model_config.slab_merge asks for it, as if the kernel were booted with
+ * slab_nomerge: then every kmem_cache_create() returns a new cache with
+ * refcount 1.  With it on, a compatible cache gets one more reference and
+ * is returned again; kmem_cache_destroy() drops one reference, and only
+ * the last one shuts the cache down.
  */
 #include <stdio.h>
 
@@ -23,6 +27,16 @@ struct model_config slab_model_config;
  * kernel forgets them, the model releases them in model_slab_exit().
  */
 static LIST_HEAD(model_leaked_caches);
+
+/*
+ * The flags that keep a cache from merging, and those that must be the same
+ * in both caches: the kernel's sets, less the flags the model does not have.
+ */
+#define SLAB_NEVER_MERGE	(SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU | SLAB_NO_MERGE)
+#define SLAB_MERGE_SAME		(SLAB_RECLAIM_ACCOUNT)
+
+/* Merge control: model_slab_init() sets it from model_config.slab_merge. */
+static bool slab_nomerge = true;
 
 /* Model: sheaf capacity bound, so a fuzzed argument cannot ask for gigabytes. */
 #define MODEL_MAX_SHEAF_CAPACITY	1024
@@ -149,6 +163,102 @@ static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align,
 	return ALIGN(align, sizeof(void *));
 }
 
+static int slab_unmergeable(struct kmem_cache *s)
+{
+	if (slab_nomerge || (s->flags & SLAB_NEVER_MERGE))
+		return 1;
+
+	if (s->ctor)
+		return 1;
+
+	/* set during bootstrap in the kernel; the model never does */
+	if (s->refcount < 0)
+		return 1;
+
+	return 0;
+}
+
+static bool slab_args_unmergeable(struct kmem_cache_args *args, slab_flags_t flags)
+{
+	if (slab_nomerge)
+		return true;
+
+	if (args->ctor)
+		return true;
+
+	if (flags & SLAB_NEVER_MERGE)
+		return true;
+
+	return false;
+}
+
+/*
+ * A cache on slab_caches that can serve objects of @size with @flags and
+ * @args->align: its objects are at least as large, at most a word larger,
+ * and aligned as asked.  The newest such cache wins.  Model: no slab_debug=
+ * boot option, so kmem_cache_flags() would add nothing, and no usercopy
+ * region (CONFIG_HARDENED_USERCOPY).
+ */
+static struct kmem_cache *find_mergeable(unsigned int size, slab_flags_t flags,
+					 const char *name, struct kmem_cache_args *args)
+{
+	unsigned int object_size = size, align;
+	struct kmem_cache *s;
+
+	if (slab_args_unmergeable(args, flags))
+		return NULL;
+
+	size = ALIGN(size, sizeof(void *));
+	align = calculate_alignment(flags, args->align, size);
+	/*
+	 * Model: the request is sized with the redzone calculate_sizes()
+	 * puts in every model layout, or no s->size would ever be within a
+	 * word of it; the kernel's layout has no redzone without KASAN.
+	 */
+	size = max_t(unsigned int, size, object_size + kasan_redzone(object_size));
+	size = ALIGN(size, align);
+
+	list_for_each_entry_reverse(s, &slab_caches, list) {
+		if (slab_unmergeable(s))
+			continue;
+
+		if (size > s->size)
+			continue;
+
+		if ((flags & SLAB_MERGE_SAME) != (s->flags & SLAB_MERGE_SAME))
+			continue;
+
+		/* the alignment must divide the size of the cache's objects */
+		if ((s->size & ~(align - 1)) != s->size)
+			continue;
+
+		if (s->size - size >= sizeof(void *))
+			continue;
+
+		return s;
+	}
+	return NULL;
+}
+
+static struct kmem_cache *__kmem_cache_alias(const char *name, unsigned int size,
+					     slab_flags_t flags, struct kmem_cache_args *args)
+{
+	struct kmem_cache *s;
+
+	s = find_mergeable(size, flags, name, args);
+	if (s) {
+		/* Model: no sysfs, so the alias gets no name of its own */
+		s->refcount++;
+
+		/* kzalloc() of the larger user must clear its whole object */
+		s->object_size = max(s->object_size, size);
+		s->inuse = max(s->inuse, ALIGN(size, sizeof(void *)));
+		model_trace("kmem_cache_create(%s): merged into %s, refcount %d",
+			    name, s->name, s->refcount);
+	}
+	return s;
+}
+
 static void __kmem_cache_release(struct kmem_cache *s)
 {
 	if (s->cpu_sheaves)
@@ -237,14 +347,28 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 	if (!args)
 		args = &default_args;
 
+	/* a cache with a capacity of its own is special enough: never merged */
+	if (args->sheaf_capacity)
+		flags |= SLAB_NO_MERGE;
+
 	mutex_lock(&slab_mutex);
 
 	if (!name || !size || size > KMALLOC_MAX_SIZE ||
 	    (args->align & (args->align - 1)) || args->align > PAGE_SIZE ||
-	    args->sheaf_capacity > MODEL_MAX_SHEAF_CAPACITY)
+	    args->sheaf_capacity > MODEL_MAX_SHEAF_CAPACITY ||
+	    args->model_default_sheaf_capacity > MODEL_MAX_SHEAF_CAPACITY)
 		goto out_unlock;
 
+	s = __kmem_cache_alias(name, size, flags, args);
+	if (s) {
+		err = 0;
+		goto out_unlock;
+	}
+
 	cargs = *args;
+	/* Model: the default capacity stands for calculate_sheaf_capacity()'s (slab.h) */
+	if (!cargs.sheaf_capacity)
+		cargs.sheaf_capacity = args->model_default_sheaf_capacity;
 	cargs.align = calculate_alignment(flags, args->align, size);
 	s = create_cache(name, size, &cargs, flags);
 	if (IS_ERR(s)) {
@@ -319,11 +443,17 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	/*
 	 * In-flight kfree_rcu()'s may include objects from this cache: the
 	 * barrier comes first, before the refcount is looked at and without
-	 * slab_mutex.
+	 * slab_mutex.  So dropping one reference of a merged cache waits
+	 * too: whether this is the last reference is known only under
+	 * slab_mutex, where the barrier cannot run.
 	 */
 	/* ec66e0d59952 (pre-seed, M4): the barrier for every cache */
 	if (variant(VS_DESTROY_FULL_BARRIER))
 		kvfree_rcu_barrier();
+	/* alias-destroy-no-barrier: a refcount above 1 read here skips the barrier */
+	else if (variant(VS_ALIAS_DESTROY_NO_BARRIER) && data_race(s->refcount) > 1)
+		model_trace("kmem_cache_destroy(%s): refcount %d, no barrier",
+			    s->name, data_race(s->refcount));
 	/* M5: no barrier at all */
 	else if (!variant(VS_M5_DESTROY_NO_BARRIER))
 		kvfree_rcu_barrier_on_cache(s);
@@ -465,6 +595,7 @@ int model_slab_init(const struct model_config *cfg)
 		cfg = &def;
 	}
 	slab_model_config = *cfg;
+	slab_nomerge = !cfg->slab_merge;
 	model_check_reset();
 	/*
 	 * Boot state: the per-CPU flush items are zero, as static data is in

@@ -47,6 +47,16 @@ void model_submit_rcu_sheaf_nobarn(struct slab_sheaf *sheaf)
 }
 
 /*
+ * kvfree_call_rcu() may be called under a raw_spinlock_t (as
+ * set_cpus_allowed_force() holds p->pi_lock), and __kfree_rcu_sheaf() takes
+ * barn->lock, a spinlock_t, which sleeps on PREEMPT_RT.  The sheaf path is
+ * never taken on RT, so the nesting is fine; this map tells lockdep so
+ * (f8b4cd2dad09, the fix of H3).  It is taken as a trylock, or its own
+ * acquisition would be the invalid wait context.
+ */
+static DEFINE_WAIT_OVERRIDE_MAP(kfree_rcu_sheaf_map, LD_WAIT_CONFIG);
+
+/*
  * kfree_rcu() of @obj through @s's per-CPU rcu_free sheaf.  Returns false
  * when the caller must take the batched path instead: the pcs lock is
  * taken (an interrupted holder), no barn (memoryless node), no empty sheaf
@@ -69,6 +79,14 @@ bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin)
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *rcu_sheaf;
+
+	/*
+	 * Model: there is no PREEMPT_RT, so the WARN_ON_ONCE() that keeps RT
+	 * out of here has nothing to test.
+	 */
+	/* H3 (ec66e0d59952): no wait-type override; fixed by f8b4cd2dad09 */
+	if (!variant(VS_H3_NO_WAIT_OVERRIDE))
+		lock_map_acquire_try(&kfree_rcu_sheaf_map);
 
 	if (!local_trylock(&s->cpu_sheaves->lock))
 		goto fail;
@@ -179,10 +197,16 @@ do_free:
 	}
 
 	stat(s, FREE_RCU_SHEAF);
+	/* H3: nothing to release */
+	if (!variant(VS_H3_NO_WAIT_OVERRIDE))
+		lock_map_release(&kfree_rcu_sheaf_map);
 	return true;
 
 fail:
 	stat(s, FREE_RCU_SHEAF_FAIL);
+	/* H3: nothing to release */
+	if (!variant(VS_H3_NO_WAIT_OVERRIDE))
+		lock_map_release(&kfree_rcu_sheaf_map);
 	return false;
 }
 

@@ -28,8 +28,16 @@ typedef unsigned int slab_flags_t;
 
 struct kmem_cache_args {
 	unsigned int align;
-	unsigned int sheaf_capacity;	/* 0: no sheaves */
+	unsigned int sheaf_capacity;	/* 0: no sheaves; else the cache is never merged */
 	void (*ctor)(void *object);
+	/*
+	 * Model: in the kernel every cache has sheaves, sized by
+	 * calculate_sheaf_capacity() when sheaf_capacity is 0, and such a
+	 * cache may be merged; the model's caches have sheaves only when asked.
+	 * A caller that wants the kernel's default names the capacity here
+	 * (0: no sheaves): the cache gets sheaves and stays mergeable.
+	 */
+	unsigned int model_default_sheaf_capacity;
 };
 
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
@@ -125,6 +133,12 @@ struct model_config {
 	 * cache at its own points (the harness: after each op) turns it off.
 	 */
 	bool exit_checks;
+	/*
+	 * Merge compatible caches (CONFIG_SLAB_MERGE_DEFAULT); off by default,
+	 * as if booted with slab_nomerge, so that a cache created without
+	 * SLAB_NO_MERGE stays its own unless the caller asks for merging.
+	 */
+	bool slab_merge;
 };
 void model_config_default(struct model_config *cfg);
 /*

@@ -106,6 +106,16 @@ const struct variant_desc variant_table[] = {
 	  "a constructor: a free zeroes the constructed state",
 	  "a mutant of slab_want_init_on_free()",
 	  "allocator contract: object handed out unconstructed" },
+	{ "h3", BIT(VS_H3_NO_WAIT_OVERRIDE),
+	  "__kfree_rcu_sheaf() without the LD_WAIT_CONFIG wait-override map, so barn->lock "
+	  "under a caller's raw_spinlock_t is an invalid wait context to lockdep",
+	  "ec66e0d59952, fixed by f8b4cd2dad09 (H3)",
+	  "lockdep-lite: Invalid wait context (kfree_rcu_raw_locked)" },
+	{ "alias-destroy-no-barrier", BIT(VS_ALIAS_DESTROY_NO_BARRIER),
+	  "kmem_cache_destroy() skips kvfree_rcu_barrier_on_cache() when it reads a refcount "
+	  "above 1 (dropping an alias of a merged cache)",
+	  "a mutant of kmem_cache_destroy()",
+	  "destroy contract at the alias's destroy; fuzz_sched: Objects remaining" },
 	{ "f1-fix", BIT(VS_F1_SCAN_VIA_MONITOR_WORK),
 	  "fixed, plus a fix for F1: kfree_rcu_shrink_scan() runs the monitor as its work item",
 	  "docs/findings.md F1 (proposed)", "none: F1's reproducer passes" },

@@ -47,6 +47,8 @@ enum variant_site {
 	VS_F2_BARRIER_SYNCS_KRCP_LOCK,	/* F2's proposed fix: __kvfree_rcu_barrier() passes krcp->lock first */
 	VS_M21_NO_DEFERRED_WORK_BARRIER, /* M21: the kfree_rcu barriers skip deferred_work_barrier() */
 	VS_DEFERRED_BARRIER_AFTER_SHUTDOWN, /* kmem_cache_destroy(): deferred_work_barrier() after the shutdown */
+	VS_H3_NO_WAIT_OVERRIDE,		/* ec66e0d59952: __kfree_rcu_sheaf() without kfree_rcu_sheaf_map */
+	VS_ALIAS_DESTROY_NO_BARRIER,	/* alias-destroy-no-barrier: only a destroy seeing refcount 1 waits */
 	NR_VARIANT_SITES
 };
 

@@ -126,12 +126,25 @@ static void free_all_of(unsigned int c)
 		h_note(" [%u object(s) freed]", n);
 }
 
-/* kmem_cache_destroy() with the barrier promise checked around it. */
+static int alias_of(unsigned int c);
+
+/*
+ * kmem_cache_destroy() with the barrier promise checked around it, when it
+ * drops the program's last handle of the cache.  Dropping one reference of
+ * a merged cache promises its caller nothing about kfree_rcu() objects in
+ * flight: they belong to a cache that lives on, and its last destroy waits
+ * for them.  That destroy's own barrier cannot know about a racing alias
+ * drop, which is why the kernel waits before the refcount is looked at.
+ */
 static void destroy_checked(unsigned int c)
 {
-	shadow_barrier_begin(h_self(), (int)c);
+	bool last = alias_of(c) < 0;
+
+	if (last)
+		shadow_barrier_begin(h_self(), (int)c);
 	kmem_cache_destroy(h.cache[c].s);
-	shadow_barrier_end(h_self(), (int)c, "kmem_cache_destroy");
+	if (last)
+		shadow_barrier_end(h_self(), (int)c, "kmem_cache_destroy");
 }
 
 static void forget_cache(unsigned int c)
@@ -142,17 +155,21 @@ static void forget_cache(unsigned int c)
 
 /* ---------------------------------------------------------------- ops */
 
-/* kmem_cache_create() of c<arg0>; @ctor: the harness's constructor, or NULL. */
-static void create_cache(const struct op *op, void (*ctor)(void *))
+/*
+ * create, create_mergeable and create_ctor: @mergeable leaves SLAB_NO_MERGE
+ * out and gives the capacity as the cache's default one, which, unlike an
+ * explicit args.sheaf_capacity, does not make the cache unmergeable
+ * (slab.h); @ctor is the harness's constructor, or NULL.
+ */
+static void create_one(const struct op *op, bool mergeable, void (*ctor)(void *))
 {
 	unsigned int c = op->arg[0], size = op->arg[1], fl = op->arg[2];
-	unsigned int k = (fl >> CFLAG_ALIGN_SHIFT) & 7;
+	unsigned int k = (fl >> CFLAG_ALIGN_SHIFT) & 7, d;
 	struct kmem_cache_args args = {
 		.align = k ? 4u << k : 0,
-		.sheaf_capacity = op->arg[3],
 		.ctor = ctor,
 	};
-	slab_flags_t flags = SLAB_NO_MERGE;
+	slab_flags_t flags = mergeable ? 0 : SLAB_NO_MERGE;
 	struct kmem_cache *s;
 
 	if (h.cache[c].s) {
@@ -161,6 +178,10 @@ static void create_cache(const struct op *op, void (*ctor)(void *))
 	}
 	if (ctor && size < H_CTOR_MIN_SIZE)
 		size = H_CTOR_MIN_SIZE;
+	if (mergeable)
+		args.model_default_sheaf_capacity = op->arg[3];
+	else
+		args.sheaf_capacity = op->arg[3];
 	if (fl & CFLAG_TYPESAFE)
 		flags |= SLAB_TYPESAFE_BY_RCU;
 	if (fl & CFLAG_HWALIGN)
@@ -173,11 +194,32 @@ static void create_cache(const struct op *op, void (*ctor)(void *))
 	h.cache[c].s = s;
 	shadow_cache_set(c, s, size, fl & CFLAG_TYPESAFE, ctor != NULL);
 	h_note(" %s", model_cache_has_sheaves(s) ? "with sheaves" : "without sheaves");
+	for (d = 0; d < H_CACHES; d++)
+		if (d != c && h.cache[d].s == s) {
+			h_note(", merged: an alias of c%u", d);
+			break;
+		}
 }
 
 static void exec_create(const struct op *op)
 {
-	create_cache(op, NULL);
+	create_one(op, false, NULL);
+}
+
+static void exec_create_mergeable(const struct op *op)
+{
+	create_one(op, true, NULL);
+}
+
+/* Another handle naming the same cache as @c (a merged cache), or -1. */
+static int alias_of(unsigned int c)
+{
+	unsigned int d;
+
+	for (d = 0; d < H_CACHES; d++)
+		if (d != c && h.cache[d].s && h.cache[d].s == h.cache[c].s)
+			return (int)d;
+	return -1;
 }
 
 /*
@@ -188,7 +230,7 @@ static void exec_create(const struct op *op)
  */
 static void exec_create_ctor(const struct op *op)
 {
-	create_cache(op, shadow_ctor);
+	create_one(op, false, shadow_ctor);
 }
 
 static void exec_destroy(const struct op *op)
@@ -220,6 +262,15 @@ static void exec_destroy_leak(const struct op *op)
 
 	if (!cache_of(c))
 		return;
+	/*
+	 * Dropping one reference of a merged cache with objects held would
+	 * leave them to the last destroy's "Objects remaining", a bug of the
+	 * program, not of the allocator.
+	 */
+	if (alias_of(c) >= 0) {
+		h_skip(" (c%u: an alias of c%d, skipped)", c, alias_of(c));
+		return;
+	}
 	return_sheaves_of(c);
 	held = shadow_live_count(c);
 	was = model_set_slab_kunit_test(true);
@@ -368,6 +419,29 @@ static void kfree_rcu_one(const struct op *op, bool two_arg)
 static void exec_kfree_rcu(const struct op *op)
 {
 	kfree_rcu_one(op, true);
+}
+
+/*
+ * The caller's raw_spinlock_t of kfree_rcu_raw_locked: it stands for
+ * p->pi_lock, which set_cpus_allowed_force() holds around its kfree_rcu().
+ */
+static DEFINE_RAW_SPINLOCK(h_pi_lock);
+
+static void exec_kfree_rcu_raw_locked(const struct op *op)
+{
+	unsigned int c, slot;
+	struct h_object *p = live_obj(op->arg[0], &c, &slot);
+	unsigned long flags;
+	int rec;
+
+	if (!p)
+		return;
+	shadow_check_live(c, slot, "kvfree_call_rcu");
+	rec = shadow_freed(h_self(), c, slot, SHADOW_KFREE_RCU);
+	raw_spin_lock_irqsave(&h_pi_lock, flags);
+	kfree_rcu(p, rcu);
+	raw_spin_unlock_irqrestore(&h_pi_lock, flags);
+	shadow_kfree_rcu_returned(rec);
 }
 
 static void exec_kfree_rcu_mightsleep(const struct op *op)
@@ -832,7 +906,7 @@ void ops_exec(const struct op *op)
 		h.cache[c].users++;
 		if (op->code == OP_destroy || op->code == OP_destroy_leak)
 			h.cache[c].dying = h.cache[c].s;
-		if (op->code == OP_create)
+		if (op->code == OP_create || op->code == OP_create_mergeable)
 			h.cache[c].creating = !h.cache[c].s;
 	}
 	if (sheaf >= 0)

@@ -252,6 +252,17 @@ static void trace_kvfree(FILE *out, const struct model_kvfree_rcu_stats *k0)
 	}
 }
 
+/* The lowest handle naming cN's cache: a merged cache's counters print once. */
+static unsigned int first_handle_of(unsigned int c)
+{
+	unsigned int d;
+
+	for (d = 0; d < c; d++)
+		if (h.cache[d].s == h.cache[c].s)
+			return d;
+	return c;
+}
+
 /*
  * One line: the op, its effect, what moved in the environment (work items,
  * callbacks, grace periods) and in each cache (its rcu-pending objects and
@@ -278,7 +289,7 @@ static void trace_op(unsigned int index, const struct op *op, const struct trace
 	for (c = 0; c < H_CACHES; c++) {
 		long pending;
 
-		if (!t0->had[c] || !h.cache[c].s)
+		if (!t0->had[c] || !h.cache[c].s || first_handle_of(c) != c)
 			continue;
 		pending = rcu_pending_of(c);
 		if (pending != t0->rcu_pending[c])
@@ -391,6 +402,7 @@ void h_model_start(const struct sim_decider *decider, bool tasks_mode)
 	mcfg.quarantine = true;		/* the same behaviour under every preset */
 	mcfg.quarantine_objects = H_QUARANTINE;
 	mcfg.exit_checks = false;	/* shadow_after_op() validates every cache */
+	mcfg.slab_merge = true;		/* only create_mergeable asks for it */
 	if (model_slab_init(&mcfg))
 		vcpu_panic("harness cannot start", "model_slab_init", "the model did not start");
 	if (ops_config.trace && ops_config.events)

@@ -81,6 +81,11 @@ struct record {
 	unsigned long seq;		/* the start of the freeing op */
 	unsigned long seq_ret;		/* KFREE_RCU: when the call returned; 0: not yet */
 	unsigned int op;		/* its op index, for reports */
+	/*
+	 * The cache it belongs to: a merged cache outlives the handle it was
+	 * freed through, so barriers and destroys match records by cache.
+	 */
+	const struct kmem_cache *s;
 	unsigned char c, slot;		/* c == VM_C: vmalloc area v<slot> */
 	unsigned char how;		/* enum shadow_free_how */
 	bool in_use;
@@ -114,6 +119,7 @@ static struct {
 		unsigned int op;	/* its index */
 		unsigned long barrier_seq;
 		unsigned int barrier_op;
+		const struct kmem_cache *barrier_cache;	/* NULL: every cache */
 	} task[SHADOW_TASKS];
 	unsigned long seq;		/* the event sequence */
 	unsigned int rec_hi;		/* records in use are below this */
@@ -486,6 +492,7 @@ int shadow_freed(unsigned int t, unsigned int c, unsigned int slot, enum shadow_
 		r->cookie = how == SHADOW_KFREE_RCU ? get_state_synchronize_rcu() : 0;
 		r->seq = sh.task[t].op_seq;
 		r->op = sh.task[t].op;
+		r->s = sh.cache[c].s;
 		r->c = (unsigned char)c;
 		r->slot = (unsigned char)slot;
 		r->how = (unsigned char)how;
@@ -559,13 +566,24 @@ int shadow_vm_freed(unsigned int t, unsigned int v, enum shadow_free_how how)
 	return r ? (int)(r - sh.rec) : -1;
 }
 
+/*
+ * The handle's objects are forgotten; the records of the cache's frees are
+ * dropped only with its last handle (the cache itself is gone then): while
+ * another handle names a merged cache, a kfree_rcu() made through this one
+ * is still the machinery's, and the next barrier must see it.
+ */
 void shadow_cache_gone(unsigned int c)
 {
+	const struct kmem_cache *s = sh.cache[c].s;
 	unsigned int i;
 
-	for (i = 0; i < sh.rec_hi; i++)
-		if (sh.rec[i].in_use && sh.rec[i].c == c)
-			drop_record(i);
+	for (i = 0; i < H_CACHES; i++)
+		if (i != c && sh.cache[i].s && sh.cache[i].s == s)
+			break;
+	if (i == H_CACHES)
+		for (i = 0; i < sh.rec_hi; i++)
+			if (sh.rec[i].in_use && sh.rec[i].c != VM_C && sh.rec[i].s == s)
+				drop_record(i);
 	shadow_cache_set(c, NULL, 0, false, false);
 }
 
@@ -656,6 +674,7 @@ void shadow_barrier_begin(unsigned int t, int c)
 {
 	sh.task[t].barrier_seq = sh.task[t].op_seq;
 	sh.task[t].barrier_op = sh.task[t].op;
+	sh.task[t].barrier_cache = c >= 0 ? sh.cache[c].s : NULL;
 }
 
 void shadow_barrier_end(unsigned int t, int c, const char *func)
@@ -670,7 +689,9 @@ void shadow_barrier_end(unsigned int t, int c, const char *func)
 
 		if (!r->in_use || r->how != SHADOW_KFREE_RCU || r->given_back)
 			continue;
-		if ((c >= 0 && r->c != (unsigned int)c) || !r->seq_ret || r->seq_ret >= begin)
+		/* every alias of a merged cache: the barrier is the cache's */
+		if ((c >= 0 && (r->c == VM_C || r->s != sh.task[t].barrier_cache)) ||
+		    !r->seq_ret || r->seq_ret >= begin)
 			continue;
 		if (!first)
 			first = r;
@@ -693,7 +714,7 @@ void shadow_barrier_end(unsigned int t, int c, const char *func)
 		    func, "%s = %p (%s) was given to kfree_rcu() at op %u, which returned before "
 		    "the barrier began (op %u); the kfree_rcu machinery still holds it when the "
 		    "barrier returns (%u such object(s))", rec_name(first, name, sizeof(name)),
-		    (void *)first->p, first->c == VM_C ? "vmalloc" : model_cache_name(sh.cache[first->c].s),
+		    (void *)first->p, first->c == VM_C ? "vmalloc" : model_cache_name(first->s),
 		    first->op, sh.task[t].barrier_op, late);
 }
 

@@ -217,6 +217,7 @@ void lockdep_init_map_type(struct lockdep_map *map, const char *name,
 	map->name = name;
 	map->key = key;
 	map->wait_type = (unsigned char)wait_type;
+	map->lock_type = LD_LOCK_NORMAL;
 	map->class_idx = LOCKDEP_NO_CLASS;
 	__atomic_store_n(&map->class_gen, 0, __ATOMIC_RELAXED);
 }
@@ -381,7 +382,7 @@ report_wait_context(const struct task_struct *t, const struct lockdep_map *map,
 void lock_acquire(struct lockdep_map *map, int trylock, int read, unsigned long ip)
 {
 	struct task_struct *t = lockdep_task();
-	const struct held_lock *wait_conflict = NULL, *recursion = NULL;
+	const struct held_lock *wait_conflict = NULL, *recursion = NULL, *ctx = NULL;
 	unsigned int cls, prev, depth, i;
 	struct held_lock *hl;
 
@@ -398,9 +399,14 @@ void lock_acquire(struct lockdep_map *map, int trylock, int read, unsigned long 
 		hl = &t->held_locks[i];
 		if (unlikely(hl->instance == map) && !trylock && !(read && hl->read))
 			recursion = hl;
-		if (unlikely(hl->instance->wait_type != LD_WAIT_INV &&
-			     map->wait_type > hl->instance->wait_type) && !wait_conflict)
-			wait_conflict = hl;
+		/*
+		 * The wait context, bottom up: the tightest wait type held, or
+		 * what the newest wait-override map above those says.
+		 */
+		if (hl->instance->wait_type != LD_WAIT_INV &&
+		    (!ctx || hl->instance->lock_type == LD_LOCK_WAIT_OVERRIDE ||
+		     hl->instance->wait_type < ctx->instance->wait_type))
+			ctx = hl;
 		/* A trylock cannot wait, so it cannot close a deadlock. */
 		if (trylock)
 			continue;
@@ -409,6 +415,10 @@ void lock_acquire(struct lockdep_map *map, int trylock, int read, unsigned long 
 		    unlikely(!order_test(prev, cls)))
 			add_dependency(t, hl, map, prev, cls, ip);
 	}
+	/* Nor can it sleep where it must not: check_wait_context() skips it. */
+	if (!trylock && map->wait_type != LD_WAIT_INV && ctx &&
+	    unlikely(map->wait_type > ctx->instance->wait_type))
+		wait_conflict = ctx;
 	if (unlikely(recursion))
 		report_recursion(t, map, recursion, ip);
 	if (unlikely(wait_conflict))

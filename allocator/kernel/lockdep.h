@@ -19,7 +19,11 @@
  * Held locks live in current->held_locks.  Wait types catch H3 (a
  * spinlock_t taken under a raw_spinlock_t): LD_WAIT_SPIN < LD_WAIT_CONFIG <
  * LD_WAIT_SLEEP, and acquiring a lock whose wait type is greater than that
- * of a held lock is reported as "Invalid wait context".
+ * of a held lock is reported as "Invalid wait context".  As in the kernel's
+ * check_wait_context(), a trylock is not checked (it cannot wait), and a
+ * held wait-override map (DEFINE_WAIT_OVERRIDE_MAP) sets the context to its
+ * own wait type, whatever the locks under it: the fix of H3, f8b4cd2dad09,
+ * takes one around __kfree_rcu_sheaf().
  */
 #ifndef SHEAF_KERNEL_LOCKDEP_H
 #define SHEAF_KERNEL_LOCKDEP_H
@@ -38,16 +42,34 @@ enum lockdep_wait_type {
 	LD_WAIT_SLEEP,		/* mutex, rwsem, cpus_read_lock */
 };
 
+enum lockdep_lock_type {
+	LD_LOCK_NORMAL = 0,
+	LD_LOCK_WAIT_OVERRIDE,	/* a map that only changes the wait context */
+};
+
 struct lockdep_map {
 	const char *name;
 	const struct lock_class_key *key;	/* NULL: the map is its own key */
 	unsigned int class_gen;			/* cache of the class lookup */
 	unsigned short class_idx;
 	unsigned char wait_type;
+	unsigned char lock_type;		/* enum lockdep_lock_type */
 };
 
 #define STATIC_LOCKDEP_MAP_INIT(_name, _wait) \
 	{ .name = (_name), .key = NULL, .wait_type = (_wait) }
+
+/*
+ * A map that is never a lock: held, it tells lockdep that the code under
+ * it runs in a @_wait context (LD_WAIT_CONFIG: a spinlock_t is fine here
+ * although the caller may hold a raw_spinlock_t).  Take it with
+ * lock_map_acquire_try(), or its own acquisition is checked.
+ */
+#define DEFINE_WAIT_OVERRIDE_MAP(_name, _wait)				\
+	struct lockdep_map _name = {					\
+		.name = #_name, .key = NULL, .wait_type = (_wait),	\
+		.lock_type = LD_LOCK_WAIT_OVERRIDE,			\
+	}
 
 void lockdep_init_map_type(struct lockdep_map *map, const char *name,
 			   const struct lock_class_key *key,
@@ -55,6 +77,8 @@ void lockdep_init_map_type(struct lockdep_map *map, const char *name,
 
 void lock_acquire(struct lockdep_map *map, int trylock, int read, unsigned long ip);
 void lock_release(struct lockdep_map *map, unsigned long ip);
+#define lock_map_acquire_try(map)	lock_acquire((map), 1, 0, _THIS_IP_)
+#define lock_map_release(map)		lock_release((map), _THIS_IP_)
 /* read: -1 any mode, 0 exclusive, 1 shared. */
 bool lock_is_held_type(const struct lockdep_map *map, int read);
 #define lock_is_held(map)	lock_is_held_type((map), -1)

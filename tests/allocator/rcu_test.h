@@ -58,6 +58,7 @@ struct rt_env {
 	unsigned long memoryless;	/* bit n: node n has no memory */
 	bool quarantine;
 	bool tasks;			/* VCPU_MODE_TASKS instead of inline */
+	bool merge;			/* model_config.slab_merge */
 	const char *variant;		/* NULL: $SHEAF_VARIANT, else "fixed" */
 };
 
@@ -177,6 +178,7 @@ static inline bool rt_start(const struct rt_env *e)
 		return false;
 	model_config_default(&mcfg);
 	mcfg.quarantine = e->quarantine;
+	mcfg.slab_merge = e->merge;
 	if (model_slab_init(&mcfg)) {
 		vcpu_env_exit();
 		return false;

@@ -35,6 +35,10 @@
  *   m22       model_cache_validate() -EUCLEAN and the automatic check
  *   deferred-barrier-after-shutdown
  *             "Objects remaining": a deferred kfree_nolock() object
+ *   h3        lockdep: Invalid wait context, kfree_rcu() under a raw lock
+ *   alias-destroy-no-barrier  the alias's destroy leaves its object pending;
+ *             alone harmless (the last destroy waits); the race of two
+ *             destroys: corpus/regressions/alias-destroy-no-barrier/
  *
  * test_every_variant_has_a_case fails when variant_table grows an entry
  * this file does not know.
@@ -888,6 +892,84 @@ static void test_f3_fix(struct ktest *t)
 	KEXPECT_EQ(t, shrink_works(t, "f3-fix"), (unsigned long)num_online_cpus());
 }
 
+static DEFINE_RAW_SPINLOCK(v_pi_lock);
+
+/* kfree_rcu() under a raw_spinlock_t, into an rcu_free sheaf the barn gives. */
+static unsigned int raw_locked_kfree_rcu(struct ktest *t, const char *variant)
+{
+	struct kmem_cache *s;
+	struct robj *o;
+	unsigned int reports;
+
+	if (!start(t, variant, false))
+		return 0;
+	s = rt_cache("v_h3", CAP, 0);
+	o = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
+	KEXPECT(t, o != NULL);
+	if (!o) {
+		kmem_cache_destroy(s);
+		rt_stop();
+		return 0;
+	}
+	raw_spin_lock(&v_pi_lock);
+	kfree_rcu(o, rcu);
+	raw_spin_unlock(&v_pi_lock);
+	expect_sites_reached(t, variant);
+	reports = rt_reports_matching("Invalid wait context");
+	kmem_cache_destroy(s);
+	rt_stop();
+	return reports;
+}
+
+static void test_h3(struct ktest *t)
+{
+	KEXPECT_EQ(t, raw_locked_kfree_rcu(t, "fixed"), 0);
+	KEXPECT_EQ(t, raw_locked_kfree_rcu(t, "h3"), 1);
+}
+
+/*
+ * Two references of one merged cache; a kfree_rcu() object on vCPU 1.
+ * Returns what is still pending after the first destroy; the second one
+ * waits for it either way.
+ */
+static long alias_destroy_pending(struct ktest *t, const char *variant)
+{
+	struct rt_env e = RT_ENV_DEFAULT;
+	struct kmem_cache_args args = { .model_default_sheaf_capacity = CAP };
+	struct kmem_cache *s, *alias;
+	long pending;
+
+	e.variant = variant;
+	e.merge = true;
+	if (!rt_start(&e)) {
+		KEXPECT(t, false);
+		return -1;
+	}
+	s = kmem_cache_create("v_merged", sizeof(struct robj), &args, 0);
+	alias = kmem_cache_create("v_alias", sizeof(struct robj), &args, 0);
+	KEXPECT(t, s && s == alias);
+	if (!s || s != alias) {
+		kmem_cache_destroy(alias);
+		kmem_cache_destroy(s);
+		rt_stop();
+		return -1;
+	}
+	rt_kfree_rcu_on(t, alias, 1, 1, NULL);
+	kmem_cache_destroy(alias);
+	pending = rt_pending(t, s);
+	kmem_cache_destroy(s);
+	expect_sites_reached(t, variant);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+	return pending;
+}
+
+static void test_alias_destroy_no_barrier(struct ktest *t)
+{
+	KEXPECT_EQ(t, alias_destroy_pending(t, "fixed"), 0);
+	KEXPECT_EQ(t, alias_destroy_pending(t, "alias-destroy-no-barrier"), 1);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct variant_case {
@@ -913,6 +995,7 @@ static const struct variant_case variant_cases[] = {
 	{ "f2-fix", test_f2_fix },
 	{ "f3-fix", test_f3_fix },	{ "typesafe-slab-now", test_typesafe_slab_now },
 	{ "ctor-init-on-free", test_ctor_init_on_free },
+	{ "h3", test_h3 },		{ "alias-destroy-no-barrier", test_alias_destroy_no_barrier },
 };
 
 /* variant_table and this file agree, name for name. */
@@ -969,6 +1052,8 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_f3_fix),
 	KTEST_CASE(test_typesafe_slab_now),
 	KTEST_CASE(test_ctor_init_on_free),
+	KTEST_CASE(test_h3),
+	KTEST_CASE(test_alias_destroy_no_barrier),
 	{}
 };
 

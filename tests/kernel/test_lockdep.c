@@ -3,7 +3,7 @@
  * test_lockdep.c - lockdep-lite reports each misuse once, at the moment it
  * happens, without anything having to block: lock order cycles (two and
  * three locks), recursion, unbalanced unlock, failed held-lock assertions,
- * invalid wait contexts; and the per-CPU lock and might_sleep() built on it.
+ * invalid wait contexts and the wait-override map; and the per-CPU lock and might_sleep() built on it.
  *
  * Every case runs in a fresh environment with panic_on_report off and
  * reads vcpu_nr_reports()/vcpu_last_report().  Most cases drive lockdep
@@ -268,19 +268,56 @@ static void test_invalid_wait_context(struct ktest *t)
 	KEXPECT_EQ(t, vcpu_nr_reports(), 1);
 	KEXPECT_STR_CONTAINS(t, vcpu_last_report(), "Invalid wait context");
 	tunlock(&spin);
-	/* A trylock is checked too. */
+	/* A trylock cannot wait: check_wait_context() lets it pass. */
 	tlock_try(&spin);
-	KEXPECT_EQ(t, vcpu_nr_reports(), 2);
+	KEXPECT_EQ(t, vcpu_nr_reports(), 1);
 	tunlock(&spin);
 	tunlock(&raw);
 
 	/* A sleeping lock under a spinning one. */
 	tlock(&spin);
 	tlock(&sleep);
-	KEXPECT_EQ(t, vcpu_nr_reports(), 3);
+	KEXPECT_EQ(t, vcpu_nr_reports(), 2);
 	KEXPECT_STR_CONTAINS(t, vcpu_last_report(), "Invalid wait context");
 	tunlock(&sleep);
 	tunlock(&spin);
+	env_stop();
+}
+
+static DEFINE_WAIT_OVERRIDE_MAP(override_config, LD_WAIT_CONFIG);
+
+/*
+ * f8b4cd2dad09's shape: under a raw lock, a wait-override map of
+ * LD_WAIT_CONFIG, taken as a trylock, lets a spinlock_t through; a
+ * sleeping lock is still too much, and without the map the same spinlock_t
+ * is reported.
+ */
+static void test_wait_override(struct ktest *t)
+{
+	static struct lock_class_key key_raw, key_spin, key_sleep;
+	struct tlock raw, spin, sleep;
+
+	if (!env_start(t))
+		return;
+	tlock_init(&raw, "raw", &key_raw, LD_WAIT_SPIN);
+	tlock_init(&spin, "spin", &key_spin, LD_WAIT_CONFIG);
+	tlock_init(&sleep, "sleep", &key_sleep, LD_WAIT_SLEEP);
+
+	tlock(&raw);
+	lock_map_acquire_try(&override_config);
+	tlock(&spin);
+	tunlock(&spin);
+	KEXPECT_EQ(t, vcpu_nr_reports(), 0);
+	tlock(&sleep);
+	KEXPECT_EQ(t, vcpu_nr_reports(), 1);
+	KEXPECT_STR_CONTAINS(t, vcpu_last_report(), "Invalid wait context");
+	tunlock(&sleep);
+	lock_map_release(&override_config);
+	tlock(&spin);
+	KEXPECT_EQ(t, vcpu_nr_reports(), 2);
+	KEXPECT_STR_CONTAINS(t, vcpu_last_report(), "Invalid wait context");
+	tunlock(&spin);
+	tunlock(&raw);
 	env_stop();
 }
 
@@ -487,6 +524,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_assert_held),
 	KTEST_CASE(test_invalid_wait_context),
 	KTEST_CASE(test_valid_wait_context),
+	KTEST_CASE(test_wait_override),
 	KTEST_CASE(test_reset_forgets_and_reregisters),
 	KTEST_CASE(test_one_class_many_instances),
 	KTEST_CASE(test_spinlock_wiring),
