@@ -10,7 +10,9 @@
 #     a "bool x = <variant expression>;" becomes a constant for the rest of
 #     the function (flush_rcu_sheaves_on_cache() is written that way);
 #   - the one-line comment naming the commit or mutant above a site;
-#   - model-only statements: calls of model_*(), vcpu_decision_point(),
+#   - model-only statements: calls of model_*() (a helper that stands for one
+#     kernel statement, model_submit_rcu_sheaf_nobarn(), is printed as that
+#     statement), vcpu_decision_point(),
 #     vcpu_report(), vcpu_panic(), kvfree_stat_add(), assignments to model_*
 #     fields, declarations initialised from a model_*() call that reads a
 #     model_* field (with any if whose condition reads such a variable), and
@@ -32,6 +34,10 @@ MODEL_STMT = re.compile(
     r'^\s*(model_\w+|__model_trace|vcpu_decision_point|vcpu_report|vcpu_panic|kvfree_stat_add)\s*\(')
 MODEL_ASSIGN = re.compile(r'^\s*[A-Za-z_][\w\->.\[\]]*\bmodel_\w*\s*(\+\+|--|=[^=]|\+=|-=)')
 MODEL_DECL = re.compile(r'^\s*(?:const\s+)?[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*=\s*model_\w+\s*\(.*(->|\.)model_')
+# model helpers that stand for one kernel statement: printed as that statement
+KERNEL_FORM = {
+    'model_submit_rcu_sheaf_nobarn': 'call_rcu(&{0}->rcu_head, rcu_free_sheaf_nobarn);',
+}
 CONST_DECL = re.compile(r'^(\s*)bool\s+([A-Za-z_]\w*)\s*=\s*(.*);\s*(/\*.*\*/)?\s*$')
 HEADER = re.compile(r'^(\s*)(if|for|while)\s*\(')
 ELSE = re.compile(r'^(\s*)\}?\s*else\b')
@@ -350,6 +356,11 @@ class View:
                 self.model_vars.add(m.group(1))
                 i = self.statement_end(lines, i) + 1
                 continue
+            m = re.match(r'^(\s*)(model_\w+)\((.*)\);\s*$', text)
+            if m and m.group(2) in KERNEL_FORM:
+                out.append((no, m.group(1) + KERNEL_FORM[m.group(2)].format(m.group(3))))
+                i += 1
+                continue
             if MODEL_STMT.match(text) or MODEL_ASSIGN.match(text):
                 i = self.statement_end(lines, i) + 1
                 continue
@@ -361,6 +372,15 @@ class View:
                     continue
                 out.extend(self.emit(branches, lines[i:nxt]))
                 i = nxt
+                continue
+            if text.startswith('\t') and code and not is_comment_only(text) and \
+                    not code.startswith('#') and code[-1] not in ';{}:':
+                # a statement over several lines: its continuation lines
+                # are not statements of their own
+                end = self.statement_end(lines, i)
+                for n2, t2 in lines[i:end + 1]:
+                    out.append((n2, self.subst(t2) if SITE.search(t2) else t2))
+                i = end + 1
                 continue
             if SITE.search(text):
                 text = self.subst(text)
