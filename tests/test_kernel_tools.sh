@@ -5,7 +5,8 @@
 #   kernel_view.sh: a known variant line of allocator/barrier.c is gone from
 #   the view and a known kernel line stays, with its line number under -n;
 #   --variant seed-v3 brings 0f35040de593's form back (no cpus_read_lock(),
-#   no rcu_barrier()); no file of allocator/ keeps a variant() guard, a
+#   no rcu_barrier()); a model helper standing for a kernel call is printed
+#   as that call; no file of allocator/ keeps a variant() guard, a
 #   model_trace() or a Model: comment in its view; usage errors exit 2.
 #   where.sh: FILE:LINE points at the definition, an alias is followed, an
 #   unknown function exits 1, a bad flag 2.
@@ -77,6 +78,14 @@ else
 		fail "kernel_view.sh --variant seed-v3 does not differ from fixed as H1 and H2 do"
 		printf '%s\n---\n%s\n' "$fixed" "$seed" | head -30
 	fi
+fi
+
+# a model helper that stands for a kernel call is printed as that call
+if "$view" --function pcs_flush_all allocator/flush.c |
+	grep -qxF '		call_rcu(&rcu_free->rcu_head, rcu_free_sheaf_nobarn);'; then
+	ok "kernel_view.sh prints model_submit_rcu_sheaf_nobarn() in pcs_flush_all() as its call_rcu()"
+else
+	fail "kernel_view.sh drops the call_rcu() of pcs_flush_all() (model_submit_rcu_sheaf_nobarn())"
 fi
 
 left=0
