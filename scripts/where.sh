@@ -248,7 +248,7 @@ free|sheaf_try_flush_main|-|same order, __sheaf_flush_main_batch() inlined; 2026
 free|__kmem_cache_free_bulk|-|differs: groups of one slab's objects as slices of the array, no kfence_free(); each group to do_slab_free()
 free|build_detached_freelist|-|differs: the group is a slice of the array, not a freelist through the objects; the cache comes from cache_from_obj(); no large kmalloc
 free|do_slab_free|mm/slub.c|not in the 2026 mm/slub.c (its cpu-slab fast path went with the cpu slabs): forwards to __slab_free()
-free|__slab_free|-|differs: under n->list_lock instead of the cmpxchg loop; the same decisions (a full slab goes to the tail of the partial list, an empty one beyond min_partial is discarded), with dec_slabs_node() under the lock
+free|__slab_free|-|differs: under n->list_lock instead of the cmpxchg loop; the same decisions (a full slab goes to the tail of the partial list, an empty one beyond min_partial is discarded), with dec_slabs_node() under the lock; no on_node_partial test, since the model's refills never take a partial slab off its list
 free|discard_slab|-|differs: no dec_slabs_node() (its callers did it under list_lock); stat FREE_SLAB counted here
 free|free_slab|-|same order without the SLAB_CONSISTENCY_CHECKS walk
 free|rcu_free_slab|-|same order
