@@ -66,5 +66,5 @@ done
 [ -r "$file" ] || die_usage "cannot read $file"
 command -v python3 >/dev/null || { echo "$prog: python3 is missing" >&2; exit 2; }
 
-exec python3 "$root/scripts/lib/kernel_view.py" "${number[@]}" "${function[@]}" \
+exec python3 -B "$root/scripts/lib/kernel_view.py" "${number[@]}" "${function[@]}" \
 	--variant "$variant" --variant-table "$root/allocator/variant.c" "$file"

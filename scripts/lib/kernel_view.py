@@ -196,6 +196,7 @@ class View:
         self.sites = sites
         self.consts = {}
         self.model_vars = set()
+        self.close_no = {}	# header line -> line of its closing brace
 
     def subst(self, text):
         text = SITE.sub(lambda m: '1' if m.group(1) in self.sites else '0', text)
@@ -283,6 +284,7 @@ class View:
                 body = lines[h + 1:e]
                 braced = True
                 after = e
+                self.close_no[lines[j][0]] = lines[e][0]
             elif rest == '':
                 body, after, _ = self.parse_body(lines, h + 1)
                 braced = False
@@ -321,6 +323,7 @@ class View:
                 continue
             if rest == '{':
                 e = self.block_end(lines, nxt)
+                self.close_no[lines[nxt][0]] = lines[e][0]
                 branches.append(('else', None, indent, pending_comments + lines[nxt + 1:e], True,
                                  lines[nxt][0]))
                 return branches, e + 1
@@ -477,7 +480,7 @@ class View:
                 else:
                     out.append((no, head + ' {'))
                 out.extend(body)
-                out.append((no, indent + '}'))
+                out.append((self.close_no.get(no, no), indent + '}'))
             else:
                 if idx > 0 and branches[idx - 1][4]:
                     out[-1] = (out[-1][0], '%s} %s' % (indent, head.strip()))
