@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 #include "vmalloc.h"
+#include "variant.h"
 
 #define ZERO_SIZE_PTR		((void *)16)
 #define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
@@ -19,9 +20,17 @@ static inline bool slab_want_init_on_alloc(gfp_t flags, struct kmem_cache *s)
 	return flags & __GFP_ZERO;
 }
 
-/* Model: init_on_free is off. */
+/*
+ * Model: init_on_free is off.  With it on, the kernel still leaves alone
+ * the objects whose contents must survive a free: a constructor's state,
+ * a SLAB_TYPESAFE_BY_RCU object that readers may still look at (SLAB_POISON
+ * is not modelled).
+ */
 static inline bool slab_want_init_on_free(struct kmem_cache *s)
 {
+	/* ctor-init-on-free: init_on_free on, the constructor exclusion forgotten */
+	if (variant(VS_CTOR_INIT_ON_FREE))
+		return !(s->flags & SLAB_TYPESAFE_BY_RCU);
 	return false;
 }
 

@@ -92,6 +92,11 @@ const struct variant_desc variant_table[] = {
 	  "free_slab() of a SLAB_TYPESAFE_BY_RCU cache frees the pages at once, no call_rcu()",
 	  "a mutant of free_slab()",
 	  "SLAB_TYPESAFE_BY_RCU contract: slab freed before a grace period, at the free" },
+	{ "ctor-init-on-free", BIT(VS_CTOR_INIT_ON_FREE),
+	  "init_on_free on, and slab_want_init_on_free() without its exclusion of caches with "
+	  "a constructor: a free zeroes the constructed state",
+	  "a mutant of slab_want_init_on_free()",
+	  "allocator contract: object handed out unconstructed" },
 	{ "f1-fix", BIT(VS_F1_SCAN_VIA_MONITOR_WORK),
 	  "fixed, plus a fix for F1: kfree_rcu_shrink_scan() runs the monitor as its work item",
 	  "docs/findings.md F1 (proposed)", "none: F1's reproducer passes" },

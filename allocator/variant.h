@@ -42,6 +42,7 @@ enum variant_site {
 	VS_M22_BARN_COUNT,		/* M22: barn_put_empty_sheaf() forgets nr_empty++ */
 	VS_F1_SCAN_VIA_MONITOR_WORK,	/* F1's proposed fix: the shrinker runs the monitor as its work */
 	VS_TYPESAFE_SLAB_NOW,		/* a mutant: free_slab() of a TYPESAFE cache without call_rcu() */
+	VS_CTOR_INIT_ON_FREE,		/* a mutant: init_on_free wipes objects of constructor caches */
 	VS_F3_FLUSH_EVERY_CPU,		/* F3's proposed fix: has_pcs_used() does not dereference pcs->main */
 	VS_F2_BARRIER_SYNCS_KRCP_LOCK,	/* F2's proposed fix: __kvfree_rcu_barrier() passes krcp->lock first */
 	NR_VARIANT_SITES

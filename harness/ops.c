@@ -140,13 +140,15 @@ static void forget_cache(unsigned int c)
 
 /* ---------------------------------------------------------------- ops */
 
-static void exec_create(const struct op *op)
+/* kmem_cache_create() of c<arg0>; @ctor: the harness's constructor, or NULL. */
+static void create_cache(const struct op *op, void (*ctor)(void *))
 {
 	unsigned int c = op->arg[0], size = op->arg[1], fl = op->arg[2];
 	unsigned int k = (fl >> CFLAG_ALIGN_SHIFT) & 7;
 	struct kmem_cache_args args = {
 		.align = k ? 4u << k : 0,
 		.sheaf_capacity = op->arg[3],
+		.ctor = ctor,
 	};
 	slab_flags_t flags = SLAB_NO_MERGE;
 	struct kmem_cache *s;
@@ -155,6 +157,8 @@ static void exec_create(const struct op *op)
 		h_skip(" (c%u exists, skipped)", c);
 		return;
 	}
+	if (ctor && size < H_CTOR_MIN_SIZE)
+		size = H_CTOR_MIN_SIZE;
 	if (fl & CFLAG_TYPESAFE)
 		flags |= SLAB_TYPESAFE_BY_RCU;
 	if (fl & CFLAG_HWALIGN)
@@ -165,8 +169,24 @@ static void exec_create(const struct op *op)
 		return;
 	}
 	h.cache[c].s = s;
-	shadow_cache_set(c, s, size, fl & CFLAG_TYPESAFE);
+	shadow_cache_set(c, s, size, fl & CFLAG_TYPESAFE, ctor != NULL);
 	h_note(" %s", model_cache_has_sheaves(s) ? "with sheaves" : "without sheaves");
+}
+
+static void exec_create(const struct op *op)
+{
+	create_cache(op, NULL);
+}
+
+/*
+ * A cache with a constructor: each object is constructed once, when its
+ * slab is allocated, and must come back from every later allocation with
+ * that state intact (shadow_ctor()).  Sizes below H_CTOR_MIN_SIZE are
+ * taken as that, for room for the constructed word.
+ */
+static void exec_create_ctor(const struct op *op)
+{
+	create_cache(op, shadow_ctor);
 }
 
 static void exec_destroy(const struct op *op)

@@ -99,6 +99,7 @@ static struct {
 		struct kmem_cache *s;
 		unsigned int size;
 		bool typesafe;
+		bool ctor;		/* objects carry shadow_ctor()'s stamp */
 		struct slot slot[H_OBJS];
 	} cache[H_CACHES];
 	struct vm_shadow {
@@ -123,6 +124,7 @@ static struct {
 } sh;
 
 BUILD_BUG_ON(sizeof(struct h_object) > H_OBJECT_MIN_SIZE);
+BUILD_BUG_ON(sizeof(struct h_object) + 2 * sizeof(unsigned long) > H_CTOR_MIN_SIZE);	/* ctor_word() */
 
 static void rcu_free_hook(const void *obj, enum model_rcu_path path);
 
@@ -144,12 +146,38 @@ void shadow_op_end(unsigned int t)
 	++sh.seq;
 }
 
-void shadow_cache_set(unsigned int c, struct kmem_cache *s, unsigned int size, bool typesafe)
+void shadow_cache_set(unsigned int c, struct kmem_cache *s, unsigned int size, bool typesafe,
+		      bool ctor)
 {
 	memset(&sh.cache[c], 0, sizeof(sh.cache[c]));
 	sh.cache[c].s = s;
 	sh.cache[c].size = size;
 	sh.cache[c].typesafe = typesafe;
+	sh.cache[c].ctor = ctor;
+}
+
+/*
+ * The constructed state lives in the word after struct h_object, which the
+ * harness never writes (its canary is before, the tail canary at the end of
+ * the smallest such object, H_CTOR_MIN_SIZE, is after), so every allocation
+ * from a constructor cache must find it as the constructor left it: the
+ * kernel runs a cache's constructor once per object, when the slab is
+ * allocated, and users count on the state surviving free and reuse (no
+ * zeroing, no init_on_free, the free pointer outside the object).
+ */
+static unsigned long *ctor_word(void *obj)
+{
+	return (unsigned long *)((char *)obj + sizeof(struct h_object));
+}
+
+static unsigned long ctor_stamp(const void *obj)
+{
+	return 0xc7011a7ed0b1ec75ul ^ (uintptr_t)obj;
+}
+
+void shadow_ctor(void *obj)
+{
+	*ctor_word(obj) = ctor_stamp(obj);
 }
 
 static unsigned long make_canary(const void *p)
@@ -412,6 +440,11 @@ void shadow_alloc(unsigned int c, unsigned int slot, void *obj, const char *func
 		vcpu_report(VCPU_REPORT_BUG, "allocator contract: object handed out poisoned", func,
 			    "%p (c%u.o%u, %u bytes) is poisoned at offset %td", (void *)p, c, slot,
 			    sh.cache[c].size, (const char *)bad - (const char *)p);
+	else if (sh.cache[c].ctor && *ctor_word(p) != ctor_stamp(p))
+		vcpu_report(VCPU_REPORT_BUG, "allocator contract: object handed out unconstructed",
+			    func, "%p (c%u.o%u) of a cache with a constructor holds %#lx where its "
+			    "constructor wrote %#lx", (void *)p, c, slot, *ctor_word(p),
+			    ctor_stamp(p));
 	sl->p = p;
 	sl->canary = make_canary(p);
 	sl->state = SLOT_LIVE;
@@ -533,7 +566,7 @@ void shadow_cache_gone(unsigned int c)
 	for (i = 0; i < sh.rec_hi; i++)
 		if (sh.rec[i].in_use && sh.rec[i].c == c)
 			drop_record(i);
-	shadow_cache_set(c, NULL, 0, false);
+	shadow_cache_set(c, NULL, 0, false, false);
 }
 
 /* The record of the free of @p that started at @seq. */

@@ -30,6 +30,7 @@ struct h_object {
 	struct rcu_head rcu;	/* kfree_rcu(obj, rcu) */
 };
 #define H_OBJECT_MIN_SIZE	48	/* the smallest size= a program can ask for */
+#define H_CTOR_MIN_SIZE		64	/* create_ctor: room for the constructor's word */
 
 enum shadow_free_how {
 	SHADOW_FREE,		/* kmem_cache_free(), kfree(), the bulk frees */
@@ -43,7 +44,10 @@ void shadow_op_begin(unsigned int t, unsigned int index);
 void shadow_op_end(unsigned int t);
 
 /* Cache handle @c now names @s (create), or nothing (destroy). */
-void shadow_cache_set(unsigned int c, struct kmem_cache *s, unsigned int size, bool typesafe);
+void shadow_cache_set(unsigned int c, struct kmem_cache *s, unsigned int size, bool typesafe,
+		      bool ctor);
+/* The constructor of create_ctor's caches: stamps the object past struct h_object. */
+void shadow_ctor(void *obj);
 
 /* Objects. */
 /* Takes a handle for a new object (marked reserved until shadow_alloc()), or -1. */

@@ -740,6 +740,57 @@ static void test_typesafe_slab_now(struct ktest *t)
 }
 
 /*
+ * ctor-init-on-free: with the constructor exclusion forgotten, a free wipes
+ * the constructed state, and the object comes back zeroed; fixed keeps it.
+ * (No quarantine: the freed object is the next one pcs->main hands out.)
+ */
+static void ctor_fill(void *obj)
+{
+	memset(obj, 0xc7, sizeof(struct robj));
+}
+
+static bool ctor_state_kept(struct ktest *t, const char *variant)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = CAP, .ctor = ctor_fill };
+	struct kmem_cache *s;
+	unsigned char *o, *again;
+	bool kept;
+
+	if (!start(t, variant, false))
+		return false;
+	s = kmem_cache_create("v_ctor", sizeof(struct robj), &args, SLAB_NO_MERGE);
+	o = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
+	if (!o) {
+		KEXPECT(t, o != NULL);
+		rt_stop();
+		return false;
+	}
+	KEXPECT_EQ(t, o[0], 0xc7);
+	kmem_cache_free(s, o);
+	again = kmem_cache_alloc(s, GFP_KERNEL);
+	if (!again) {
+		KEXPECT(t, again != NULL);
+		rt_stop();
+		return false;
+	}
+	KEXPECT(t, again == o);
+	kept = again[0] == 0xc7 && again[sizeof(struct robj) - 1] == 0xc7;
+	if (strcmp(variant, "fixed"))
+		expect_sites_reached(t, variant);
+	kmem_cache_free(s, again);
+	kmem_cache_destroy(s);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+	return kept;
+}
+
+static void test_ctor_init_on_free(struct ktest *t)
+{
+	KEXPECT(t, ctor_state_kept(t, "fixed"));
+	KEXPECT(t, !ctor_state_kept(t, "ctor-init-on-free"));
+}
+
+/*
  * F3's proposed fix: kmem_cache_shrink() of a cache whose sheaves hold
  * nothing anywhere still runs the flush work on every online vCPU, since
  * has_pcs_used() no longer looks; fixed skips them all.
@@ -796,6 +847,7 @@ static const struct variant_case variant_cases[] = {
 	{ "m22", test_m22 },		{ "f1-fix", test_f1_fix },
 	{ "f2-fix", test_f2_fix },
 	{ "f3-fix", test_f3_fix },	{ "typesafe-slab-now", test_typesafe_slab_now },
+	{ "ctor-init-on-free", test_ctor_init_on_free },
 };
 
 /* variant_table and this file agree, name for name. */
@@ -849,6 +901,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_f2_fix),
 	KTEST_CASE(test_f3_fix),
 	KTEST_CASE(test_typesafe_slab_now),
+	KTEST_CASE(test_ctor_init_on_free),
 	{}
 };
 
