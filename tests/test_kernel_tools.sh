@@ -81,8 +81,10 @@ else
 fi
 
 # a model helper that stands for a kernel call is printed as that call
-if "$view" --function pcs_flush_all allocator/flush.c |
-	grep -qxF '		call_rcu(&rcu_free->rcu_head, rcu_free_sheaf_nobarn);'; then
+# (outputs go through variables: under pipefail, "cmd | grep -q" fails when
+# grep stops reading before cmd has written everything)
+body=$("$view" --function pcs_flush_all allocator/flush.c)
+if grep -qxF '		call_rcu(&rcu_free->rcu_head, rcu_free_sheaf_nobarn);' <<<"$body"; then
 	ok "kernel_view.sh prints model_submit_rcu_sheaf_nobarn() in pcs_flush_all() as its call_rcu()"
 else
 	fail "kernel_view.sh drops the call_rcu() of pcs_flush_all() (model_submit_rcu_sheaf_nobarn())"
@@ -121,12 +123,13 @@ rc=$(status "$view" --function no_such_function allocator/barrier.c)
 line=$("$where" kvfree_rcu_barrier_on_cache)
 loc=$(awk '{ print $2 }' <<<"$line")
 if [ "${loc%%:*}" = allocator/barrier.c ] &&
-   sed -n "${loc##*:}p" allocator/barrier.c | grep -q '^void kvfree_rcu_barrier_on_cache('; then
+   [[ $(sed -n "${loc##*:}p" allocator/barrier.c) == 'void kvfree_rcu_barrier_on_cache('* ]]; then
 	ok "where.sh kvfree_rcu_barrier_on_cache: $line"
 else
 	fail "where.sh kvfree_rcu_barrier_on_cache printed '$line'"
 fi
-if "$where" get_from_partial | grep -q '^get_from_partial (model: get_partial)  allocator/node.c:[0-9]*  mm/slub.c$'; then
+line=$("$where" get_from_partial)
+if grep -q '^get_from_partial (model: get_partial)  allocator/node.c:[0-9]*  mm/slub.c$' <<<"$line"; then
 	ok "where.sh follows the 2026 name get_from_partial to the model's get_partial"
 else
 	fail "where.sh get_from_partial: $("$where" get_from_partial 2>&1)"
