@@ -4,6 +4,10 @@
  * and mm/slab_common.c, their locks, and the small helpers every file of
  * allocator/ shares.  Nothing outside allocator/ includes it.
  *
+ * Follows the 2026 slab tree (kernelorg-mirror/linux_kernel_git_harry_linux,
+ * mm/slub.c at 0e11b80a0c12, mm/slab_common.c at 251665cee7e4): the constants
+ * below have its values; docs/kernel.md lists each function's differences.
+ *
  * Lock order (outermost first):
  *   0.  cpu_hotplug_lock   cpus_read_lock(); cpu_down()/cpu_up() take it for
  *                          write and run slub_cpu_dead() under it.

@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# where.sh - where the model implements a kernel function.
+#
+#   scripts/where.sh FUNCTION...   one line per definition found:
+#                                  FUNCTION  MODEL-FILE:LINE  KERNEL-FILE
+#   scripts/where.sh --list        every function the model defines, same form
+#   scripts/where.sh --table       the rows of the per-function table of
+#                                  docs/kernel.md, as they are now
+#   scripts/where.sh --update      rewrites that table in docs/kernel.md
+#   scripts/where.sh --check       exit 1 unless docs/kernel.md's table is
+#                                  what --table prints (ctest kernel_doc)
+#
+# Definitions are found the way ctags finds them: a line at column 0 that
+# names a function and is not a declaration (the signature is followed by
+# "{", not ";").  The files searched are allocator/*.[ch] and
+# allocator/kernel/ with its two backends.
+#
+# The kernel file comes from two small tables below: the file a model file
+# follows (its header comment says so: rcu_sheaf.c is the mm/slub.c half of
+# kfree_rcu(), kvfree_rcu.c the mm/slab_common.c half), and the functions
+# of a model file that come from another kernel file (cache.c holds both
+# halves of cache creation).  Model-only functions (the model_ and vcpu_
+# prefixes, check.c, variant.c) say "model-only".
+#
+# A kernel function the model keeps under another name (its 0f35040de593
+# name, or a function the model folds into its caller) is found through the
+# alias table: "where.sh get_from_partial" answers with the model's
+# get_partial().
+#
+# Exit status: 0 found (or the table is in step), 1 a function is not in
+# the model (or the table drifted), 2 usage error.
+set -uo pipefail
+
+prog=where.sh
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# SHEAF_KERNEL_DOC: another copy of docs/kernel.md to --check or --update (the test does)
+doc=${SHEAF_KERNEL_DOC:-$root/docs/kernel.md}
+
+usage() {
+	cat <<'EOF'
+usage: scripts/where.sh FUNCTION...
+       scripts/where.sh --list | --table | --update | --check | --help
+
+FUNCTION...  for each kernel function, the model's definition(s):
+             "FUNCTION  FILE:LINE  KERNEL-FILE"; a kernel name the model
+             spells differently (an alias) is followed to the model's
+             name and printed as "KERNEL-NAME (model: NAME)  FILE:LINE ..."
+--list       every function defined under allocator/, same columns
+--table      the markdown rows of docs/kernel.md's per-function table
+--update     rewrite that table in docs/kernel.md from --table
+--check      compare docs/kernel.md's table with --table (ctest kernel_doc)
+--help       this text
+
+Exit status: 0 found / in step; 1 a FUNCTION is not in the model, or the
+table in docs/kernel.md differs from --table; 2 usage error.
+EOF
+}
+
+# shellcheck source=scripts/lib/usage.sh
+. "$root/scripts/lib/usage.sh"
+
+# The kernel file each model file follows.
+kernel_file_of_model_file() {
+	case $1 in
+	allocator/barn.c | allocator/flush.c | allocator/node.c | allocator/object.c | \
+	allocator/pcs.c | allocator/pcs_bulk.c | allocator/rcu_sheaf.c | allocator/sheaf.c | \
+	allocator/slab.c | allocator/internal.h)
+		echo mm/slub.c ;;
+	allocator/barrier.c | allocator/cache.c | allocator/kvfree_rcu.c | \
+	allocator/kvfree_rcu_bulk.c | allocator/kvfree_rcu.h)
+		echo mm/slab_common.c ;;
+	allocator/kasan.c) echo mm/kasan/ ;;
+	allocator/vmalloc.c | allocator/vmalloc.h) echo mm/vmalloc.c ;;
+	allocator/slab.h) echo include/linux/slab.h ;;
+	allocator/check.c | allocator/check.h | allocator/variant.c | allocator/variant.h | \
+	allocator/variant_main.c | allocator/model_trace.h)
+		echo model-only ;;
+	allocator/kernel/lockdep.[ch]) echo "environment (kernel/locking/lockdep.c)" ;;
+	allocator/kernel/percpu.[ch]) echo "environment (mm/percpu.c)" ;;
+	allocator/kernel/*/rcu.c | allocator/kernel/rcupdate.h) echo "environment (kernel/rcu/)" ;;
+	allocator/kernel/*/workqueue.c | allocator/kernel/*/delayed_work.c | \
+	allocator/kernel/*/work_timer.c | allocator/kernel/*/flush.c | allocator/kernel/workqueue.h)
+		echo "environment (kernel/workqueue.c)" ;;
+	allocator/kernel/*/hotplug.c | allocator/kernel/cpuhotplug.h) echo "environment (kernel/cpu.c)" ;;
+	allocator/kernel/*) echo environment ;;
+	*) echo "?" ;;
+	esac
+}
+
+# Functions of a model file that come from another kernel file.
+kernel_file_override() {
+	case $1 in
+	calculate_sizes | calc_slab_order | calculate_order | order_objects | \
+	do_kmem_cache_create | __kmem_cache_release | slab_mem_going_offline_callback)
+		echo mm/slub.c ;;
+	slab_free_hook | slab_post_alloc_hook | setup_object)
+		echo mm/slub.c ;;
+	slab_address | slab_nid | __obj_to_index) echo mm/slab.h ;;
+	kasan_quarantine_put | kasan_quarantine_remove_cache | qlink_free) echo mm/kasan/quarantine.c ;;
+	kasan_cache_shrink | kasan_cache_shutdown) echo mm/kasan/generic.c ;;
+	kasan_slab_free | kasan_slab_pre_free | kasan_poison_slab) echo mm/kasan/common.c ;;
+	kasan_report_invalid_free) echo mm/kasan/report.c ;;
+	get_order) echo include/asm-generic/getorder.h ;;
+	model_* | vcpu_* | fls_u | kasan_redzone | map_top | map_mid | map_leaf | slab_map_*) echo model-only ;;
+	*) return 1 ;;
+	esac
+}
+
+# Kernel name -> the model's name for it.
+alias_of() {
+	case $1 in
+	get_from_partial) echo get_partial ;;
+	get_from_partial_node) echo get_partial_node ;;
+	get_from_any_partial) echo get_any_partial ;;
+	flush_cpu_sheaves) echo flush_cpu_slab ;;
+	sheaf_try_flush_main) echo sheaf_flush_main ;;
+	refill_objects) echo __kmem_cache_alloc_bulk ;;
+	___slab_alloc) echo __slab_alloc_node ;;
+	__kmem_cache_shrink) echo kmem_cache_shrink ;;
+	kmem_cache_alloc_noprof) echo kmem_cache_alloc ;;
+	kmem_cache_alloc_node_noprof) echo kmem_cache_alloc_node ;;
+	kmem_cache_alloc_bulk_noprof) echo kmem_cache_alloc_bulk ;;
+	__kmem_cache_create_args) echo kmem_cache_create ;;
+	slab_kmem_cache_release) echo kmem_cache_release ;;
+	*) return 1 ;;
+	esac
+}
+
+# "NAME FILE LINE" for every function definition under allocator/.
+definitions() {
+	(cd "$root" && awk '
+	function finish(   tail, nxt) {
+		tail = sig
+		gsub(/\/\*[^*]*\*\//, "", tail)
+		sub(/[ \t]+$/, "", tail)
+		if (tail ~ /\{/)
+			print pending, FILENAME, pline
+		else if (tail !~ /;$/ && tail !~ /=/ && (getline nxt) > 0 && nxt ~ /^\{/)
+			print pending, FILENAME, pline
+		pending = ""
+	}
+	FNR == 1 { pending = "" }
+	{
+		line = $0
+		if (pending != "") {
+			sig = sig " " line
+			depth += gsub(/\(/, "(", line) - gsub(/\)/, ")", line)
+			if (depth <= 0)
+				finish()
+			next
+		}
+		if (line !~ /^[A-Za-z_]/ || line ~ /^(typedef|enum|union|extern|#)/ ||
+		    line ~ /^struct [A-Za-z_0-9]+ *\{/)
+			next
+		# attribute macros in front of the name: __printf(2, 3), __attribute__((x))
+		scan = line
+		while (match(scan, /(__attribute__|__printf)[ \t]*\(/)) {
+			pre = substr(scan, 1, RSTART - 1)
+			scan = substr(scan, RSTART + RLENGTH)
+			d = 1
+			while (d > 0 && scan != "") {
+				c = substr(scan, 1, 1)
+				scan = substr(scan, 2)
+				d += (c == "(") - (c == ")")
+			}
+			scan = pre " " scan
+		}
+		if (!match(scan, /[A-Za-z_][A-Za-z0-9_]*\(/))
+			next
+		name = substr(scan, RSTART, RLENGTH - 1)
+		if (name ~ /^(DEFINE_|DECLARE_|EXPORT_)/)
+			next
+		pending = name
+		pline = FNR
+		sig = scan
+		rest = substr(scan, RSTART)
+		depth = gsub(/\(/, "(", rest) - gsub(/\)/, ")", rest)
+		if (depth <= 0)
+			finish()
+	}' allocator/*.c allocator/*.h allocator/kernel/*.c allocator/kernel/*.h \
+		allocator/kernel/sim/*.c allocator/kernel/threads/*.c)
+}
+
+kernel_file() {	# NAME FILE
+	kernel_file_override "$1" || kernel_file_of_model_file "$2"
+}
+
+# where NAME: the "FILE:LINE" of each definition, one a line.
+where() {
+	printf '%s\n' "$defs" | awk -v n="$1" '$1 == n { print $2 ":" $3 }'
+}
+
+lookup() {	# prints the lines for one FUNCTION; returns 1 if not found
+	local fn=$1 name shown loc found=1
+
+	name=$fn
+	shown=$fn
+	if [ -z "$(where "$fn")" ] && name=$(alias_of "$fn"); then
+		shown="$fn (model: $name)"
+	else
+		name=$fn
+	fi
+	while read -r loc; do
+		[ -n "$loc" ] || continue
+		printf '%s  %s  %s\n' "$shown" "$loc" "$(kernel_file "$name" "${loc%%:*}")"
+		found=0
+	done <<<"$(where "$name")"
+	return $found
+}
+
+# The per-function table: path | kernel function | kernel file when the
+# model has no definition ("-": from the tables above) | the comparison.
+# Read side by side with mm/slub.c at 0e11b80a0c12 and mm/slab_common.c at
+# 251665cee7e4 (docs/kernel.md says how); a row names the kernel's function.
+table_rows() {
+	cat <<'EOF'
+alloc|kmem_cache_alloc_noprof|-|same order: slab_alloc_node() with NUMA_NO_NODE; no trace point, and the admission gate (model_cache_enter()) around it
+alloc|kmem_cache_alloc_node_noprof|-|same order, as above with the node
+alloc|slab_alloc_node|-|differs: no slab_pre_alloc_hook() (should_failslab()), no kfence_alloc(), no maybe_wipe_obj_freeptr(); the sheaves are tried only when s->cpu_sheaves is set (2026: always, a cache without sheaves fails on the bootstrap sheaf)
+alloc|alloc_from_pcs|-|same order; no strict_numa mempolicy step and no alloc_flags; the node check uses slab_nid() (2026: page_to_nid()); stat ALLOC_PCS (2026: ALLOC_FASTPATH)
+alloc|__pcs_replace_empty_main|-|differs: no cache_has_sheaves() back-off; may block iff gfpflags_allow_blocking() (2026: alloc_flags_allow_spinning()); with no spare or barn sheaf it calls alloc_full_sheaf() (2026: alloc_empty_sheaf() then refill_sheaf(), a failed refill flushed before the free); relocks with local_lock() (2026: local_trylock(), else the full sheaf goes to the barn); an empty main goes to the barn even without a spare (2026: it becomes the spare)
+alloc|barn_replace_empty_sheaf|-|same order; no allow_spin (trylock) form
+alloc|barn_get_empty_sheaf|-|same order; no allow_spin (trylock) form
+alloc|alloc_empty_sheaf|-|differs: refused under __GFP_NO_OBJ_EXT (2026: SLAB_ALLOC_NO_RECURSE in alloc_flags, OBJCGS_CLEAR_MASK cleared); no __alloc_empty_sheaf() with a capacity; memory from vcpu_alloc(), not kmalloc()
+alloc|refill_sheaf|-|differs: fills through __kmem_cache_alloc_bulk(), all or nothing (2026: refill_objects() may fill part of it); same stat, same -ENOMEM
+alloc|alloc_full_sheaf|mm/slub.c|not in the 2026 mm/slub.c: __pcs_replace_empty_main() does its two steps itself
+alloc|___slab_alloc|-|differs: the model's __slab_alloc_node() is ___slab_alloc() without the strict_numa step of the kernel's __slab_alloc_node(); no try_thisnode round with GFP_NOWAIT and __GFP_THISNODE (a requested node limits the partial search, see get_from_partial); the object of a new slab comes from alloc_single_from_new_slab() (2026: alloc_from_new_slab() for caches without debugging); no retry after a failed take, no set_track()
+alloc|get_from_partial|-|differs: a requested node never falls back to other nodes (2026: only with __GFP_THISNODE)
+alloc|get_from_partial_node|-|differs: the first partial slab, one object under list_lock through alloc_single_from_partial() (2026: walks the list, skips pfmemalloc mismatches, cmpxchg of freelist and counters); no trylock form
+alloc|get_from_any_partial|-|differs: nodes in index order above min_partial; no zonelist, cpuset or remote_node_defrag_ratio coin
+alloc|alloc_single_from_partial|-|same order without the debug checks (alloc_debug_processing(), add_full())
+alloc|alloc_single_from_new_slab|-|differs: used for every cache (2026: debug caches only); takes the object, inc_slabs_node() and add_partial() under one list_lock hold; no freelist to build, no trylock
+alloc|new_slab|-|same order without kmalloc_fix_flags() and the gfp masks
+alloc|allocate_slab|-|differs: the node is chosen by slab_alloc_nid() (memory has no node); the freelist and setup_object() for every object are done here (2026: build_slab_freelist() and next_slab_obj() as objects are taken); no obj_exts, no frozen flag
+alloc|slab_post_alloc_hook|-|differs: the KASAN-like unpoison and the __GFP_ZERO memset only; no kmemleak, KMSAN, alloc tagging or memcg
+alloc|refill_objects|-|differs: one function for refills and bulk allocation (2026: refill_objects() under __kmem_cache_alloc_bulk()): the local node's partial slabs, other nodes above min_partial, then new slabs; all or nothing
+free|kmem_cache_free|-|differs: cache_from_obj() always (CONFIG_SLAB_FREELIST_HARDENED): after the WARN the object goes to its own cache (2026: warn_free_bad_obj() leaks it); a pointer outside any slab is reported as an invalid free
+free|kfree|-|differs: no large kmalloc, so a pointer outside any slab is reported as an invalid free; no trace point
+free|slab_free|-|differs: the sheaves take an object iff s->cpu_sheaves is set and its slab is on numa_mem_id() (2026: can_free_to_pcs(), which also refuses pfmemalloc slabs); no memcg or alloc-tag hook; the slab free goes through do_slab_free()
+free|slab_free_hook|-|differs: kasan_slab_pre_free() and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN, KFENCE or SLUB_RCU_DEBUG delay
+free|free_to_pcs|-|same order; no allow_spin; stat FREE_PCS (2026: FREE_FASTPATH)
+free|__pcs_replace_full_main|-|same order without the cache_has_sheaves() back-off and the !allow_spin exits
+free|__pcs_install_empty_sheaf|-|same order
+free|barn_replace_full_sheaf|-|same order; no allow_spin (-EBUSY) form
+free|barn_put_full_sheaf|-|same order
+free|barn_put_empty_sheaf|-|same order
+free|sheaf_try_flush_main|-|same order, __sheaf_flush_main_batch() inlined; 2026 also has sheaf_flush_main(), the local_lock() form pcs_flush_all() uses
+free|__kmem_cache_free_bulk|-|differs: groups of one slab's objects as slices of the array, no kfence_free(); each group to do_slab_free()
+free|build_detached_freelist|-|differs: the group is a slice of the array, not a freelist through the objects; the cache comes from cache_from_obj(); no large kmalloc
+free|do_slab_free|mm/slub.c|not in the 2026 mm/slub.c (its cpu-slab fast path went with the cpu slabs): forwards to __slab_free()
+free|__slab_free|-|differs: under n->list_lock instead of the cmpxchg loop; the same decisions (a full slab goes to the tail of the partial list, an empty one beyond min_partial is discarded), with dec_slabs_node() under the lock; no on_node_partial test, since the model's refills never take a partial slab off its list
+free|discard_slab|-|differs: no dec_slabs_node() (its callers did it under list_lock); stat FREE_SLAB counted here
+free|free_slab|-|same order without the SLAB_CONSISTENCY_CHECKS walk
+free|rcu_free_slab|-|same order
+free|__free_slab|-|differs: the slab's memory goes back to the system (vcpu_free()), no page flags; a TYPESAFE_BY_RCU slab is checked for its grace period
+free|kvfree|-|same order
+kfree_rcu|kvfree_call_rcu|-|differs: the sheaf path without the PREEMPT_RT test (a !PREEMPT_RT kernel); no kasan_record_aux_stack() or kmemleak_ignore(); the monitor is scheduled without the rcu_scheduler_active test; channel 3 keeps the object's start in head->func (the 0f35040de593 form; 2026 links a struct kvfree_rcu_head and finds the start with kvmalloc_obj_start_addr())
+kfree_rcu|kfree_rcu_sheaf|-|differs: a cache without sheaves is refused here (s->cpu_sheaves); no free_flags for PREEMPT_RT
+kfree_rcu|__kfree_rcu_sheaf|-|same order, without: the PREEMPT_RT WARN and lock_map_acquire_try(kfree_rcu_sheaf_map); the cache_has_sheaves() fall-back; allow_spin (SLAB_ALLOC_TRYLOCK, and the irq_work that defers call_rcu() when interrupts are off); a fresh sheaf left over after a failed relock or a racing install goes to the barn (2026: __free_empty_sheaf()); the full sheaf's node is numa_mem_id() (2026: numa_node_id())
+kfree_rcu|rcu_free_sheaf|-|same order; the barn is n->barn of the sheaf's node (2026: s->per_node[].barn, which memoryless nodes have too); no pfmemalloc flush
+kfree_rcu|__rcu_free_sheaf_prepare|-|same order without the memcg and alloc-tag hooks and the pfmemalloc answer
+kfree_rcu|rcu_free_sheaf_nobarn|-|same order
+kfree_rcu|add_ptr_to_bulk_krc_lock|-|same order
+kfree_rcu|__schedule_delayed_monitor_work|-|same order
+kfree_rcu|kfree_rcu_monitor|-|same order
+kfree_rcu|kvfree_rcu_drain_ready|-|same order
+kfree_rcu|kvfree_rcu_queue_batch|-|same order
+kfree_rcu|kfree_rcu_work|-|same order
+kfree_rcu|kvfree_rcu_bulk|-|same order without rcu_lock_acquire(&rcu_callback_map) and the trace points; cond_resched() for cond_resched_tasks_rcu_qs()
+kfree_rcu|kvfree_rcu_list|-|differs: the object's start is read from head->func (see kvfree_call_rcu)
+kfree_rcu|run_page_cache_worker|-|differs: no rcu_scheduler_active test; page_cache_work is queued at once on system_wq (2026: a 0-delay hrtimer queues it on system_highpri_wq)
+kfree_rcu|kfree_rcu_shrink_count|-|same order
+kfree_rcu|kfree_rcu_shrink_scan|-|same order
+flush|flush_all|-|same order
+flush|flush_all_cpus_locked|-|same order
+flush|has_pcs_used|-|same order; "has sheaves" is s->cpu_sheaves (2026: cache_has_sheaves())
+flush|flush_cpu_sheaves|-|same order, under its 0f35040de593 name
+flush|pcs_flush_all|-|differs: the main sheaf is flushed by the trylock loop (2026: sheaf_flush_main() with local_lock())
+flush|sheaf_flush_unused|-|same order
+flush|flush_rcu_sheaf|-|same order
+flush|flush_rcu_sheaves_on_cache|-|same order, with 67ea9d353d0b's lockdep_assert_cpus_held(); sfw->skip is set to false and tested (it exists for M9)
+flush|flush_all_rcu_sheaves|-|differs: no deferred_work_barrier() before rcu_barrier()
+flush|__kmem_cache_shrink|mm/slub.c|differs: folded into kmem_cache_shrink(): kasan_cache_shrink(), flush_all(), __kmem_cache_do_shrink()
+flush|__kmem_cache_do_shrink|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
+flush|barn_shrink|-|same order
+flush|slab_mem_going_offline_callback|-|same order
+barrier|kvfree_rcu_barrier|-|same order
+barrier|kvfree_rcu_barrier_on_cache|-|differs: no deferred_work_barrier() between cpus_read_unlock() and rcu_barrier(); "has sheaves" is s->cpu_sheaves
+barrier|__kvfree_rcu_barrier|-|same order
+barrier|deferred_work_barrier|mm/slub.c|not in the model: kfree_nolock() and its irq_work are not modelled
+destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; no SLUB_RCU_DEBUG rcu_barrier(), no deferred_work_barrier(); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
+destroy|kasan_cache_shutdown|-|same order
+destroy|__kmem_cache_shutdown|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
+destroy|free_partial|-|same order, with dec_slabs_node() under the lock
+destroy|list_slab_objects|-|differs: one report listing up to eight objects; slab errors counted for the KUnit case
+destroy|__kmem_cache_empty|-|same order
+destroy|slab_kmem_cache_release|-|differs: kmem_cache_release() and slab_kmem_cache_release() in one, without kfence and sysfs; checks first that no rcu_free_slab() callback will read the cache
+destroy|__kmem_cache_release|-|same order without cache_random_seq_destroy() and the stats
+destroy|pcs_destroy|-|same order; no bootstrap-sheaf shortcut (a cache without sheaves never calls it)
+destroy|free_kmem_cache_nodes|-|differs: each barn is freed with its node (2026: the barns of every node first, then the nodes)
+hotplug|slub_cpu_dead|-|same order
+hotplug|__pcs_flush_all_cpu|-|same order
+hotplug|slub_cpu_setup|mm/slub.c|not in the model: 2026 gives a node its barns when its first CPU comes up (slab_barn_nodes); the model's barns exist from cache creation, one per node with memory
+hotplug|slab_mem_going_online_callback|mm/slub.c|not in the model: no node gains memory at run time
+create|__kmem_cache_create_args|-|differs: argument checks of its own; no merging (__kmem_cache_alias()), no SLAB_NO_MERGE for a sheaf_capacity; no kstrdup_const()
+create|create_cache|-|same order
+create|do_kmem_cache_create|-|differs: sheaves only when args->sheaf_capacity is set and no debug flag (the 0f35040de593 opt-in; 2026: cpu_sheaves for every cache, the capacity from calculate_sheaf_capacity()); the nodes before the sheaves, as in 2026
+create|init_percpu_sheaves|-|differs: no bootstrap_sheaf (a cache without sheaves has no cpu_sheaves)
+create|init_kmem_cache_nodes|-|differs: a barn with each node that has memory, in n->barn (2026: barns for the N_ONLINE nodes in s->per_node[])
+create|calculate_sheaf_capacity|mm/slub.c|not in the model: the capacity is the creator's args->sheaf_capacity
+EOF
+}
+
+print_table() {
+	local path fn kfile note loc name shown first alias
+	echo "| path | kernel function | model | kernel file | order of operations |"
+	echo "|---|---|---|---|---|"
+	while IFS='|' read -r path fn kfile note; do
+		name=$fn
+		if [ -z "$(where "$fn")" ] && alias=$(alias_of "$fn"); then
+			name=$alias
+		fi
+		shown="\`$fn\`"
+		[ "$name" = "$fn" ] || shown="\`$fn\` (model: \`$name\`)"
+		loc=$(where "$name" | head -1)
+		if [ -z "$loc" ]; then
+			echo "| $path | $shown | not modelled | $kfile | $note |"
+			continue
+		fi
+		first=$(kernel_file "$name" "${loc%%:*}")
+		[ "$kfile" = - ] && kfile=$first
+		echo "| $path | $shown | \`$loc\` | $kfile | $note |"
+	done < <(table_rows)
+}
+
+begin_mark='<!-- where.sh --table: begin -->'
+end_mark='<!-- where.sh --table: end -->'
+
+doc_table() {
+	awk -v b="$begin_mark" -v e="$end_mark" '
+		$0 == e { inside = 0 }
+		inside { print }
+		$0 == b { inside = 1; seen = 1 }
+		END { if (!seen) exit 3 }' "$doc"
+}
+
+mode=lookup
+fns=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--list) mode=list ;;
+	--table) mode=table ;;
+	--update) mode=update ;;
+	--check) mode=check ;;
+	--) shift; fns+=("$@"); break ;;
+	-*) die_usage "unknown option $1" ;;
+	*) fns+=("$1") ;;
+	esac
+	shift
+done
+
+if [ "$mode" = lookup ] && [ ${#fns[@]} -eq 0 ]; then
+	die_usage "name a function, or give --list, --table, --update or --check"
+fi
+if [ "$mode" != lookup ] && [ ${#fns[@]} -gt 0 ]; then
+	die_usage "--$mode takes no function name"
+fi
+
+defs=$(definitions)
+
+case $mode in
+lookup)
+	rc=0
+	for fn in "${fns[@]}"; do
+		if ! lookup "$fn"; then
+			echo "$prog: $fn: not defined in the model" >&2
+			rc=1
+		fi
+	done
+	exit $rc ;;
+list)
+	printf '%s\n' "$defs" | sort -k2,2 -k3,3n | while read -r name file line; do
+		printf '%s  %s:%s  %s\n' "$name" "$file" "$line" "$(kernel_file "$name" "$file")"
+	done
+	exit 0 ;;
+table)
+	print_table
+	exit 0 ;;
+update | check)
+	[ -f "$doc" ] || { echo "$prog: $doc is missing" >&2; exit 1; }
+	now=$(print_table)
+	if ! old=$(doc_table); then
+		echo "$prog: docs/kernel.md has no '$begin_mark' line" >&2
+		exit 1
+	fi
+	if [ "$mode" = check ]; then
+		if [ "$old" = "$now" ]; then
+			echo "$prog: docs/kernel.md's table is in step with the sources"
+			exit 0
+		fi
+		echo "$prog: docs/kernel.md's table differs from 'scripts/where.sh --table' (run scripts/where.sh --update):"
+		diff <(printf '%s\n' "$old") <(printf '%s\n' "$now")
+		exit 1
+	fi
+	tmp=$(mktemp)
+	TABLE=$now awk -v b="$begin_mark" -v e="$end_mark" '
+		$0 == b { print; print ENVIRON["TABLE"]; skip = 1; next }
+		$0 == e { skip = 0 }
+		!skip { print }' "$doc" >"$tmp" && cat "$tmp" >"$doc"
+	rm -f "$tmp"
+	echo "$prog: rewrote the table in docs/kernel.md"
+	exit 0 ;;
+esac
