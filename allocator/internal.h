@@ -97,7 +97,7 @@
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Constants (mm/slub.c, mm/slab_common.c at 0f35040de593)          */
+/* Constants (mm/slub.c at 0e11b80a0c12, unchanged since 0f35040de593) */
 
 #define MAX_FULL_SHEAVES	10
 #define MAX_EMPTY_SHEAVES	10
@@ -269,7 +269,7 @@ static inline unsigned int oo_objects(struct kmem_cache_order_objects x)
 }
 
 struct kmem_cache {
-	/* NULL for a cache without sheaves: the [P]-era "has sheaves" test */
+	/* NULL for a cache without sheaves: the 0f35040de593-era "has sheaves" test */
 	struct slub_percpu_sheaves __percpu *cpu_sheaves;
 	slab_flags_t flags;
 	unsigned long min_partial;	/* empty slabs kept on a partial list */

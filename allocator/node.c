@@ -4,7 +4,7 @@
  * of objects straight from slabs (caches without sheaves, refills), and
  * the node half of shutdown and shrink.
  *
- * Model: with the cpu slabs of [P] gone ([N]), every object that does not
+ * Model: with the cpu slabs of 0f35040de593 gone (the 2026 tree), every object that does not
  * come from a sheaf is taken off a slab under n->list_lock, one at a time
  * (alloc_single_from_partial()) or in a batch for a refill.
  */
@@ -194,7 +194,7 @@ static void *alloc_single_from_new_slab(struct kmem_cache *s, struct slab *slab)
 	return object;
 }
 
-/* ___slab_alloc() of [N]: a partial slab, else a new one. */
+/* ___slab_alloc() of the 2026 tree: a partial slab, else a new one. */
 void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
 			unsigned long addr, unsigned int orig_size)
 {
@@ -374,9 +374,9 @@ int __kmem_cache_shutdown(struct kmem_cache *s)
 		rcu_barrier();
 
 	/*
-	 * Every barn first, as [N] does: a node's barn may hold objects of
+	 * Every barn first, as the 2026 tree does: a node's barn may hold objects of
 	 * another node's slabs (refills take remote partial slabs, frees race
-	 * with migration), and [P]'s per-node interleaving could check a node
+	 * with migration), and 0f35040de593's per-node interleaving could check a node
 	 * before a later barn gave its objects back.
 	 */
 	for_each_kmem_cache_node(s, node, n)

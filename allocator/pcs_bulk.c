@@ -107,7 +107,7 @@ void free_to_pcs_bulk(struct kmem_cache *s, size_t size, void **p)
 			p[i] = p[--size];
 			/*
 			 * A full batch goes to its slabs here and the scan
-			 * goes on (0b7f04a0abb4).  [P] and [N] jumped to
+			 * goes on (0b7f04a0abb4).  0f35040de593 and the 2026 tree jumped to
 			 * flush_remote instead, which returned without freeing
 			 * the local objects kept so far when the batch filled
 			 * on the last object scanned.

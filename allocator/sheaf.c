@@ -117,7 +117,7 @@ static struct slab_sheaf *__kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t
 	struct node_barn *barn;
 
 	/*
-	 * Model: !s->cpu_sheaves is also oversize here; [P] would take the pcs
+	 * Model: !s->cpu_sheaves is also oversize here; 0f35040de593 would take the pcs
 	 * lock of a cache without sheaves for a request of size 0.
 	 */
 	if (unlikely(size > s->sheaf_capacity || !s->cpu_sheaves)) {

@@ -388,7 +388,7 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void **objects,
 
 /*
  * do_slab_free(): the kernel's fast path frees to the cpu slab; with no
- * cpu slabs left ([N]) every free that reaches here is the slow one.
+ * cpu slabs left (the 2026 tree) every free that reaches here is the slow one.
  * Model: @objects is an array of objects of @slab instead of a detached
  * head/tail freelist.
  */

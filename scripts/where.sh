@@ -238,7 +238,7 @@ free|kmem_cache_free|-|differs: cache_from_obj() always (CONFIG_SLAB_FREELIST_HA
 free|kfree|-|differs: no large kmalloc, so a pointer outside any slab is reported as an invalid free; no trace point
 free|slab_free|-|differs: the sheaves take an object iff s->cpu_sheaves is set and its slab is on numa_mem_id() (2026: can_free_to_pcs(), which also refuses pfmemalloc slabs); no memcg or alloc-tag hook; the slab free goes through do_slab_free()
 free|slab_free_hook|-|differs: kasan_slab_pre_free() and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN, KFENCE or SLUB_RCU_DEBUG delay
-free|free_to_pcs|-|same order; no allow_spin; stat FREE_PCS (2026: FREE_FASTPATH)
+free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), but __pcs_replace_full_main() takes barn->lock with spin_lock() either way (no trylock form); stat FREE_PCS (2026: FREE_FASTPATH)
 free|__pcs_replace_full_main|-|same order without the cache_has_sheaves() back-off and the !allow_spin exits
 free|__pcs_install_empty_sheaf|-|same order
 free|barn_replace_full_sheaf|-|same order; no allow_spin (-EBUSY) form
@@ -256,7 +256,7 @@ free|__free_slab|-|differs: the slab's memory goes back to the system (vcpu_free
 free|kvfree|-|same order
 kfree_rcu|kvfree_call_rcu|-|differs: the sheaf path without the PREEMPT_RT test (a !PREEMPT_RT kernel); no kasan_record_aux_stack() or kmemleak_ignore(); the monitor is scheduled without the rcu_scheduler_active test; channel 3 keeps the object's start in head->func (the 0f35040de593 form; 2026 links a struct kvfree_rcu_head and finds the start with kvmalloc_obj_start_addr())
 kfree_rcu|kfree_rcu_sheaf|-|differs: a cache without sheaves is refused here (s->cpu_sheaves); no free_flags for PREEMPT_RT
-kfree_rcu|__kfree_rcu_sheaf|-|same order, without: the PREEMPT_RT WARN and lock_map_acquire_try(kfree_rcu_sheaf_map); the cache_has_sheaves() fall-back; allow_spin (SLAB_ALLOC_TRYLOCK, and the irq_work that defers call_rcu() when interrupts are off); a fresh sheaf left over after a failed relock or a racing install goes to the barn (2026: __free_empty_sheaf()); the full sheaf's node is numa_mem_id() (2026: numa_node_id())
+kfree_rcu|__kfree_rcu_sheaf|-|same order, without: the PREEMPT_RT WARN and the cache_has_sheaves() fall-back; SLAB_ALLOC_TRYLOCK for !allow_spin (the model's GFP_NOWAIT; the irq_work that defers call_rcu() with interrupts off is modelled, and so is lock_map_acquire_try(kfree_rcu_sheaf_map), variant h3 without it); a fresh sheaf left over after a failed relock or a racing install goes to the barn (2026: __free_empty_sheaf()); the full sheaf's node is numa_mem_id() (2026: numa_node_id())
 kfree_rcu|rcu_free_sheaf|-|same order; the barn is n->barn of the sheaf's node (2026: s->per_node[].barn, which memoryless nodes have too); no pfmemalloc flush
 kfree_rcu|__rcu_free_sheaf_prepare|-|same order without the memcg and alloc-tag hooks and the pfmemalloc answer
 kfree_rcu|rcu_free_sheaf_nobarn|-|same order
@@ -279,16 +279,16 @@ flush|pcs_flush_all|-|differs: the main sheaf is flushed by the trylock loop (20
 flush|sheaf_flush_unused|-|same order
 flush|flush_rcu_sheaf|-|same order
 flush|flush_rcu_sheaves_on_cache|-|same order, with 67ea9d353d0b's lockdep_assert_cpus_held(); sfw->skip is set to false and tested (it exists for M9)
-flush|flush_all_rcu_sheaves|-|differs: no deferred_work_barrier() before rcu_barrier()
+flush|flush_all_rcu_sheaves|-|same order: deferred_work_barrier() before rcu_barrier() (variant m21 without it)
 flush|__kmem_cache_shrink|mm/slub.c|differs: folded into kmem_cache_shrink(): kasan_cache_shrink(), flush_all(), __kmem_cache_do_shrink()
 flush|__kmem_cache_do_shrink|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
 flush|barn_shrink|-|same order
 flush|slab_mem_going_offline_callback|-|same order
 barrier|kvfree_rcu_barrier|-|same order
-barrier|kvfree_rcu_barrier_on_cache|-|differs: no deferred_work_barrier() between cpus_read_unlock() and rcu_barrier(); "has sheaves" is s->cpu_sheaves
+barrier|kvfree_rcu_barrier_on_cache|-|same order, deferred_work_barrier() between cpus_read_unlock() and rcu_barrier() (variant m21 without it); differs: "has sheaves" is s->cpu_sheaves
 barrier|__kvfree_rcu_barrier|-|same order
-barrier|deferred_work_barrier|mm/slub.c|not in the model: kfree_nolock() and its irq_work are not modelled
-destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; no SLUB_RCU_DEBUG rcu_barrier(), no deferred_work_barrier(); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
+barrier|deferred_work_barrier|mm/slub.c|same order: irq_work_sync() of every possible CPU's deferred work (allocator/kernel/irq_work.c: an irq_work is carried by a work item)
+destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; no SLUB_RCU_DEBUG rcu_barrier(); deferred_work_barrier() before the hotplug lock (variant deferred-barrier-after-shutdown moves it after the shutdown); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
 destroy|kasan_cache_shutdown|-|same order
 destroy|__kmem_cache_shutdown|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
 destroy|free_partial|-|same order, with dec_slabs_node() under the lock
@@ -302,7 +302,7 @@ hotplug|slub_cpu_dead|-|same order
 hotplug|__pcs_flush_all_cpu|-|same order
 hotplug|slub_cpu_setup|mm/slub.c|not in the model: 2026 gives a node its barns when its first CPU comes up (slab_barn_nodes); the model's barns exist from cache creation, one per node with memory
 hotplug|slab_mem_going_online_callback|mm/slub.c|not in the model: no node gains memory at run time
-create|__kmem_cache_create_args|-|differs: argument checks of its own; no merging (__kmem_cache_alias()), no SLAB_NO_MERGE for a sheaf_capacity; no kstrdup_const()
+create|__kmem_cache_create_args|-|differs: argument checks of its own; merging (find_mergeable(), refcount) only when model_config.slab_merge is set (op create_mergeable), a cache given a sheaf_capacity never merges; no kstrdup_const()
 create|create_cache|-|same order
 create|do_kmem_cache_create|-|differs: sheaves only when args->sheaf_capacity is set and no debug flag (the 0f35040de593 opt-in; 2026: cpu_sheaves for every cache, the capacity from calculate_sheaf_capacity()); the nodes before the sheaves, as in 2026
 create|init_percpu_sheaves|-|differs: no bootstrap_sheaf (a cache without sheaves has no cpu_sheaves)

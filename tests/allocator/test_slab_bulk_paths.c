@@ -249,7 +249,7 @@ static void test_free_bulk_diverts_remote(struct ktest *t)
  *   2. the scan keeps p[0] (i = 1) and moves the remote ones to the on-stack
  *      batch, each time pulling the last entry into its slot (size drops);
  *   3. the 32nd remote object fills the batch when size == i == 1;
- *   4. [P] and [N] jumped to flush_remote there, freed the 32 remote objects
+ *   4. 0f35040de593 and the 2026 tree jumped to flush_remote there, freed the 32 remote objects
  *      and went on scanning only if i < size, which is false: p[0] had
  *      passed slab_free_hook() but reached neither a sheaf nor its slab.
  * Oracle: the level-1 check at the end of the call (conservation: one

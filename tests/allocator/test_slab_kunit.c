@@ -25,7 +25,7 @@ static bool start(struct ktest *t, bool quarantine)
 	return true;
 }
 
-/* The two flavours of cache: [P]'s kunit caches (no sheaves), and 7.0's. */
+/* The two flavours of cache: 0f35040de593's kunit caches (no sheaves), and 7.0's. */
 static struct kmem_cache *kunit_cache(const char *name, bool sheaves)
 {
 	struct kmem_cache_args args = { .sheaf_capacity = sheaves ? 8 : 0 };
