@@ -91,10 +91,11 @@ with --soak-minutes, default 30 then, per target).
                       from the seeds without schedules (at most 120 s)
   kill                every variant that has a regression under
                       corpus/regressions/, once per target its regressions
-                      use: libFuzzer from that target's seed corpus, one
-                      job, until the first crash or --cap; the crash
-                      replayed 10 times on the variant (same first report
-                      line each time) and once on fixed (must pass).  With
+                      use: libFuzzer from that target's seed corpus (or
+                      --from empty), one job, until the first crash or
+                      --cap; the crash replayed 10 times on the variant
+                      (same first report line each time) and once on fixed:
+                      a kill when all 10 agree and fixed passes.  With
                       --baseline, REV's build on REV's regressions and seeds
                       too, alternated; a table of both.  Variants without a
                       regression are listed as skipped, with the reason
