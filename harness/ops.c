@@ -904,6 +904,24 @@ static void (*const exec_table[OP_SLOTS])(const struct op *op) = {
 #undef OP
 };
 
+/*
+ * Whether @op makes a cache for its handle: while it runs (it may be
+ * preempted inside kmem_cache_create()), no other task's op may use or
+ * take the handle.  Every create op must be named here.
+ */
+static bool op_creates(const struct op *op)
+{
+	switch (op->code) {
+	case OP_create:
+	case OP_create_mergeable:
+	case OP_create_ctor:
+	case OP_create_default:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Whether @op sleeps, so that the running task's reader is closed first. */
 static bool op_blocks(const struct op *op)
 {
@@ -986,7 +1004,7 @@ void ops_exec(const struct op *op)
 		h.cache[c].users++;
 		if (op->code == OP_destroy || op->code == OP_destroy_leak)
 			h.cache[c].dying = h.cache[c].s;
-		if (op->code == OP_create || op->code == OP_create_mergeable)
+		if (op_creates(op))
 			h.cache[c].creating = !h.cache[c].s;
 	}
 	if (sheaf >= 0)
