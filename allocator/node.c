@@ -35,7 +35,7 @@ int init_kmem_cache_nodes(struct kmem_cache *s)
 		struct kmem_cache_node *n;
 		struct node_barn *barn = NULL;
 
-		if (s->cpu_sheaves) {
+		if (cache_has_sheaves(s)) {
 			barn = vcpu_alloc(sizeof(*barn), GFP_KERNEL);
 			if (!barn)
 				return 0;
@@ -370,7 +370,7 @@ int __kmem_cache_shutdown(struct kmem_cache *s)
 	flush_all_cpus_locked(s);
 
 	/* we might have rcu sheaves in flight; M13 does not wait for them */
-	if (s->cpu_sheaves && !variant(VS_M13_NO_SHUTDOWN_BARRIER))
+	if (cache_has_sheaves(s) && !variant(VS_M13_NO_SHUTDOWN_BARRIER))
 		rcu_barrier();
 
 	/*
