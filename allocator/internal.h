@@ -64,7 +64,9 @@
  *  CACHED      slab-allocated, not a user's: in a sheaf, or moving between
  *  LIVE        handed to a user by slab_post_alloc_hook()
  *  QUARANTINE  freed by the user, held back by the KASAN-like quarantine
- *  RCU         taken by kfree_rcu() through a sheaf, free hooks not run yet
+ *  RCU         taken by kfree_rcu() through a sheaf, free hooks not run yet;
+ *              or (SLUB_RCU_DEBUG) a freed TYPESAFE object whose free waits
+ *              for slab_free_after_rcu_debug(), counted in model_rcu_pending
  *  (a kfree_nolock() object on a deferred_percpu_work list is CACHED: its
  *  free hooks ran, its slab still counts it, model_deferred counts it)
  *              (the batched kfree_rcu path counts its objects in model_rcu_pending
@@ -295,7 +297,7 @@ struct kmem_cache {
 	long model_live;		/* objects handed to users */
 	long model_quarantined;		/* objects in the quarantine */
 	long model_prefilled;		/* objects in sheaves users hold */
-	long model_rcu_pending;		/* objects inside the kfree_rcu paths */
+	long model_rcu_pending;		/* objects inside the kfree_rcu paths or SLUB_RCU_DEBUG */
 	long model_deferred;		/* kfree_nolock() objects awaiting the irq_work */
 	long model_rcu_slabs;		/* TYPESAFE slabs queued to rcu_free_slab() */
 	char model_name[MODEL_NAME_LEN];
@@ -416,6 +418,15 @@ struct deferred_percpu_work {
 };
 DECLARE_PER_CPU(struct deferred_percpu_work, deferred_percpu_work);
 
+/*
+ * CONFIG_SLUB_RCU_DEBUG: the free of a SLAB_TYPESAFE_BY_RCU object that
+ * slab_free_hook() hands to call_rcu(), for slab_free_after_rcu_debug().
+ */
+struct rcu_delayed_free {
+	struct rcu_head head;
+	void *object;
+};
+
 /* ------------------------------------------------------------------ */
 /* Functions, by the file that owns them                                */
 
@@ -450,6 +461,7 @@ unsigned long model_nr_slabs(void);
 
 /* object.c */
 void __kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+void slab_free_after_rcu_debug(struct rcu_head *rcu_head);
 
 /* sheaf.c */
 struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp);
@@ -505,6 +517,7 @@ void model_deferred_work_init(void);
 void kasan_report_invalid_free(const void *ptr, const char *func);
 void model_rcu_object_enter(struct kmem_cache *s, void *obj);
 void model_rcu_object_leave(struct kmem_cache *s, void *obj);
+void model_rcu_debug_object_leave(struct kmem_cache *s, void *obj);
 /* check.c: tells the observer of model_set_rcu_free_hook(). */
 void model_rcu_free_observe(const void *obj, enum model_rcu_path path);
 void kasan_poison_slab(struct kmem_cache *s, struct slab *slab);

@@ -237,7 +237,8 @@ alloc|refill_objects|-|differs: one function for refills and bulk allocation (20
 free|kmem_cache_free|-|differs: cache_from_obj() always (CONFIG_SLAB_FREELIST_HARDENED): after the WARN the object goes to its own cache (2026: warn_free_bad_obj() leaks it); a pointer outside any slab is reported as an invalid free
 free|kfree|-|differs: no large kmalloc, so a pointer outside any slab is reported as an invalid free; no trace point
 free|slab_free|-|differs: the sheaves take an object iff s->cpu_sheaves is set and its slab is on numa_mem_id() (2026: can_free_to_pcs(), which also refuses pfmemalloc slabs); no memcg or alloc-tag hook; the slab free goes through do_slab_free()
-free|slab_free_hook|-|differs: kasan_slab_pre_free() and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN, KFENCE or SLUB_RCU_DEBUG delay
+free|slab_free_hook|-|differs: kasan_slab_pre_free(), the SLUB_RCU_DEBUG delay of a TYPESAFE object when model_config.slub_rcu_debug is on (op rcu_debug; no kasan_record_aux_stack()), and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN or KFENCE
+free|slab_free_after_rcu_debug|-|same order without the KFENCE check; __slab_free() through do_slab_free(), which counts FREE_SLOWPATH
 free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), but __pcs_replace_full_main() takes barn->lock with spin_lock() either way (no trylock form); stat FREE_PCS (2026: FREE_FASTPATH)
 free|__pcs_replace_full_main|-|same order without the cache_has_sheaves() back-off and the !allow_spin exits
 free|__pcs_install_empty_sheaf|-|same order
@@ -288,7 +289,7 @@ barrier|kvfree_rcu_barrier|-|same order
 barrier|kvfree_rcu_barrier_on_cache|-|same order, deferred_work_barrier() between cpus_read_unlock() and rcu_barrier() (variant m21 without it); differs: "has sheaves" is s->cpu_sheaves
 barrier|__kvfree_rcu_barrier|-|same order
 barrier|deferred_work_barrier|mm/slub.c|same order: irq_work_sync() of every possible CPU's deferred work (allocator/kernel/irq_work.c: an irq_work is carried by a work item)
-destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; no SLUB_RCU_DEBUG rcu_barrier(); deferred_work_barrier() before the hotplug lock (variant deferred-barrier-after-shutdown moves it after the shutdown); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
+destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; the SLUB_RCU_DEBUG rcu_barrier() when model_config.slub_rcu_debug is on (variant rcu-debug-no-destroy-barrier without it); deferred_work_barrier() before the hotplug lock (variant deferred-barrier-after-shutdown moves it after the shutdown); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
 destroy|kasan_cache_shutdown|-|same order
 destroy|__kmem_cache_shutdown|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
 destroy|free_partial|-|same order, with dec_slabs_node() under the lock
