@@ -567,7 +567,6 @@ void model_memory_going_offline(void)
  */
 static void model_release_cache(struct kmem_cache *s)
 {
-	struct kmem_cache_node *n;
 	unsigned int cpu;
 	int node;
 
@@ -576,9 +575,12 @@ static void model_release_cache(struct kmem_cache *s)
 		for_each_possible_cpu(cpu)
 			if (per_cpu_ptr(s->cpu_sheaves, cpu)->main)
 				__pcs_flush_all_cpu(s, cpu);
-	for_each_kmem_cache_node(s, node, n)
-		if (n->barn)
-			barn_shrink(s, n->barn);
+	for_each_node(node) {
+		struct node_barn *barn = get_barn_node(s, node);
+
+		if (barn)
+			barn_shrink(s, barn);
+	}
 	model_cache_exit(s);
 
 	/*

@@ -177,7 +177,7 @@ static void check_pcs(struct check_ctx *cx)
 
 static void check_barn(struct check_ctx *cx, struct kmem_cache_node *n)
 {
-	struct node_barn *barn = n->barn;
+	struct node_barn *barn = get_barn_node(cx->s, n->node);
 	struct slab_sheaf *sheaf;
 	unsigned long nr = 0;
 
@@ -302,10 +302,10 @@ static int check_cache(struct check_ctx *cx)
 		c->objects += n->total_objects;
 		c->inuse += n->model_inuse;
 		c->partial += n->nr_partial;
-		if (!!n->barn != !!s->cpu_sheaves)
+		if (!!get_barn_node(s, node) != !!s->cpu_sheaves)
 			check_fail(cx, "node %d: barn %p, cpu_sheaves %p", node,
-				   (void *)n->barn, (void *)s->cpu_sheaves);
-		else if (n->barn)
+				   (void *)get_barn_node(s, node), (void *)s->cpu_sheaves);
+		else if (get_barn_node(s, node))
 			check_barn(cx, n);
 	}
 	if (s->cpu_sheaves)

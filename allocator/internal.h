@@ -237,8 +237,13 @@ struct kmem_cache_node {
 	unsigned long total_objects;	/* Σ slab->objects; under list_lock */
 	unsigned long model_inuse;	/* Σ slab->inuse; under list_lock */
 	struct list_head model_slabs;	/* every slab counted above (full ones too) */
-	struct node_barn *barn;		/* NULL for caches without sheaves */
 	int node;
+};
+
+/* What a cache keeps per node (mm/slab.h): the barn and the slab lists. */
+struct kmem_cache_per_node_ptrs {
+	struct node_barn *barn;		/* NULL without sheaves, or (Model) memory */
+	struct kmem_cache_node *node;	/* NULL: a memoryless node */
 };
 
 /* ------------------------------------------------------------------ */
@@ -287,7 +292,7 @@ struct kmem_cache {
 	const char *name;
 	int refcount;			/* under slab_mutex */
 	struct list_head list;		/* on slab_caches or model_leaked_caches */
-	struct kmem_cache_node *node[VCPU_MAX_NODES];	/* NULL: memoryless node */
+	struct kmem_cache_per_node_ptrs per_node[VCPU_MAX_NODES];
 	unsigned long stat[NR_SLUB_STAT_ITEMS];	/* relaxed atomics */
 
 	/* Model-only state. */
@@ -319,15 +324,23 @@ static inline struct kmem_cache_node *get_node(const struct kmem_cache *s, int n
 {
 	if (node < 0 || (unsigned int)node >= nr_node_ids)
 		return NULL;
-	return s->node[node];
+	return s->per_node[node].node;
 }
 
-/* The barn of the current CPU's node; NULL without sheaves or memory. */
+static inline struct node_barn *get_barn_node(const struct kmem_cache *s, int node)
+{
+	if (node < 0 || (unsigned int)node >= nr_node_ids)
+		return NULL;
+	return s->per_node[node].barn;
+}
+
+/*
+ * The barn of the current CPU's node; NULL without sheaves.  Model: also
+ * NULL on a memoryless node, which has no barn here (init_kmem_cache_nodes()).
+ */
 static inline struct node_barn *get_barn(const struct kmem_cache *s)
 {
-	struct kmem_cache_node *n = get_node(s, numa_mem_id());
-
-	return n ? n->barn : NULL;
+	return get_barn_node(s, numa_node_id());
 }
 
 #define for_each_kmem_cache_node(__s, __node, __n)			\

@@ -280,14 +280,15 @@ static void rcu_free_sheaf(struct rcu_head *head)
 
 	/* M16 (H6, v8 of ec66e0d59952): the callback vCPU's node, not the sheaf's */
 	if (variant(VS_M16_CALLBACK_NODE)) {
-		barn = get_node(s, numa_mem_id())->barn;
+		/* that version read get_node(s, numa_mem_id())->barn: NULL n on a memoryless node */
+		n = get_node(s, numa_mem_id());
+		barn = get_barn_node(s, n->node);
 		goto have_barn;
 	}
 
-	n = get_node(s, node);
-	if (!n)
+	barn = get_barn_node(s, node);
+	if (!barn)
 		goto flush;
-	barn = n->barn;
 
 have_barn:
 	if (!sheaf->size)

@@ -258,7 +258,7 @@ free|kvfree|-|same order
 kfree_rcu|kvfree_call_rcu|-|differs: the sheaf path without the PREEMPT_RT test (a !PREEMPT_RT kernel); no kasan_record_aux_stack() or kmemleak_ignore(); the monitor is scheduled without the rcu_scheduler_active test; channel 3 keeps the object's start in head->func (the 0f35040de593 form; 2026 links a struct kvfree_rcu_head and finds the start with kvmalloc_obj_start_addr())
 kfree_rcu|kfree_rcu_sheaf|-|differs: a cache without sheaves is refused here (s->cpu_sheaves); no free_flags for PREEMPT_RT
 kfree_rcu|__kfree_rcu_sheaf|-|same order, without: the PREEMPT_RT WARN and the cache_has_sheaves() fall-back; SLAB_ALLOC_TRYLOCK for !allow_spin (the model's GFP_NOWAIT; the irq_work that defers call_rcu() with interrupts off is modelled, and so is lock_map_acquire_try(kfree_rcu_sheaf_map), variant h3 without it); a fresh sheaf left over after a failed relock or a racing install goes to the barn (2026: __free_empty_sheaf()); the full sheaf's node is numa_mem_id() (2026: numa_node_id())
-kfree_rcu|rcu_free_sheaf|-|same order; the barn is n->barn of the sheaf's node (2026: s->per_node[].barn, which memoryless nodes have too); no pfmemalloc flush
+kfree_rcu|rcu_free_sheaf|-|same order, get_barn_node() of the sheaf's node (none on a memoryless node, which has one in 2026); no pfmemalloc flush
 kfree_rcu|__rcu_free_sheaf_prepare|-|same order without the memcg and alloc-tag hooks and the pfmemalloc answer
 kfree_rcu|rcu_free_sheaf_nobarn|-|same order
 kfree_rcu|add_ptr_to_bulk_krc_lock|-|same order
@@ -282,7 +282,7 @@ flush|flush_rcu_sheaf|-|same order
 flush|flush_rcu_sheaves_on_cache|-|same order, with 67ea9d353d0b's lockdep_assert_cpus_held(); sfw->skip is set to false and tested (it exists for M9)
 flush|flush_all_rcu_sheaves|-|same order: deferred_work_barrier() before rcu_barrier() (variant m21 without it)
 flush|__kmem_cache_shrink|mm/slub.c|differs: folded into kmem_cache_shrink(): kasan_cache_shrink(), flush_all(), __kmem_cache_do_shrink()
-flush|__kmem_cache_do_shrink|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
+flush|__kmem_cache_do_shrink|-|same order: every node's s->per_node[].barn first
 flush|barn_shrink|-|same order
 flush|slab_mem_going_offline_callback|-|same order
 barrier|kvfree_rcu_barrier|-|same order
@@ -291,23 +291,23 @@ barrier|__kvfree_rcu_barrier|-|same order
 barrier|deferred_work_barrier|mm/slub.c|same order: irq_work_sync() of every possible CPU's deferred work (allocator/kernel/irq_work.c: an irq_work is carried by a work item)
 destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; the SLUB_RCU_DEBUG rcu_barrier() when model_config.slub_rcu_debug is on (variant rcu-debug-no-destroy-barrier without it); deferred_work_barrier() before the hotplug lock (variant deferred-barrier-after-shutdown moves it after the shutdown); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
 destroy|kasan_cache_shutdown|-|same order
-destroy|__kmem_cache_shutdown|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
+destroy|__kmem_cache_shutdown|-|same order: every node's s->per_node[].barn first
 destroy|free_partial|-|same order, with dec_slabs_node() under the lock
 destroy|list_slab_objects|-|differs: one report listing up to eight objects; slab errors counted for the KUnit case
 destroy|__kmem_cache_empty|-|same order
 destroy|slab_kmem_cache_release|-|differs: kmem_cache_release() and slab_kmem_cache_release() in one, without kfence and sysfs; checks first that no rcu_free_slab() callback will read the cache
 destroy|__kmem_cache_release|-|same order without cache_random_seq_destroy() and the stats
 destroy|pcs_destroy|-|same order; no bootstrap-sheaf shortcut (a cache without sheaves never calls it)
-destroy|free_kmem_cache_nodes|-|differs: each barn is freed with its node (2026: the barns of every node first, then the nodes)
+destroy|free_kmem_cache_nodes|-|same order: the barns of every node first, then the nodes
 hotplug|slub_cpu_dead|-|same order
 hotplug|__pcs_flush_all_cpu|-|same order
-hotplug|slub_cpu_setup|mm/slub.c|not in the model: 2026 gives a node its barns when its first CPU comes up (slab_barn_nodes); the model's barns exist from cache creation, one per node with memory
+hotplug|slub_cpu_setup|mm/slub.c|not in the model: 2026 gives a node its barns when its first CPU comes up (slab_barn_nodes); the model's barns exist from cache creation, in s->per_node[] of each node with memory
 hotplug|slab_mem_going_online_callback|mm/slub.c|not in the model: no node gains memory at run time
 create|__kmem_cache_create_args|-|differs: argument checks of its own; merging (find_mergeable(), refcount) only when model_config.slab_merge is set (op create_mergeable), a cache given a sheaf_capacity never merges; no kstrdup_const()
 create|create_cache|-|same order
 create|do_kmem_cache_create|-|differs: sheaves only when args->sheaf_capacity is set and no debug flag (the 0f35040de593 opt-in; 2026: cpu_sheaves for every cache, the capacity from calculate_sheaf_capacity()); the nodes before the sheaves, as in 2026
 create|init_percpu_sheaves|-|differs: no bootstrap_sheaf (a cache without sheaves has no cpu_sheaves)
-create|init_kmem_cache_nodes|-|differs: a barn with each node that has memory, in n->barn (2026: barns for the N_ONLINE nodes in s->per_node[])
+create|init_kmem_cache_nodes|-|same order (the nodes, then the barns in s->per_node[]); differs: barns for the nodes with memory only (2026: the N_ONLINE nodes of slab_barn_nodes, memoryless ones too)
 create|calculate_sheaf_capacity|mm/slub.c|not in the model: the capacity is the creator's args->sheaf_capacity
 EOF
 }
