@@ -487,14 +487,14 @@ void model_sheaf_role(struct slab_sheaf *sheaf, enum model_sheaf_role from,
 
 /* barn.c */
 void barn_init(struct node_barn *barn);
-struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn);
+struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn, bool allow_spin);
 void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf);
 void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf);
 struct slab_sheaf *barn_get_full_or_empty_sheaf(struct node_barn *barn);
 struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
-					    struct slab_sheaf *empty);
+					    struct slab_sheaf *empty, bool allow_spin);
 struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
-					   struct slab_sheaf *full);
+					   struct slab_sheaf *full, bool allow_spin);
 void barn_shrink(struct kmem_cache *s, struct node_barn *barn);
 
 /* pcs.c */

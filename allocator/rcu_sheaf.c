@@ -68,12 +68,11 @@ static DEFINE_WAIT_OVERRIDE_MAP(kfree_rcu_sheaf_map, LD_WAIT_CONFIG);
  * off from there, so a sheaf that fills up then is parked on this CPU's
  * deferred_percpu_work list and its irq_work makes the call_rcu().
  *
- * Model: the barn is taken with spin_lock() whatever @allow_spin (the
- * kernel's barn_get_empty_sheaf(barn, false) only trylocks it), and the
- * allocation of an empty sheaf is GFP_NOWAIT for both (the kernel's
+ * !@allow_spin only trylocks barn->lock (barn_get_empty_sheaf()).  Model:
+ * the allocation of an empty sheaf is GFP_NOWAIT for both (the kernel's
  * !allow_spin one is its trylock-only SLAB_ALLOC_TRYLOCK form): the model's
- * barn and sheaf allocation have no trylock-only forms, and a fuzz_sched
- * decision point the kernel lacks would be the only difference.
+ * sheaf allocation has no trylock-only form, and a fuzz_sched decision
+ * point the kernel lacks would be the only difference.
  */
 bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin)
 {
@@ -109,7 +108,7 @@ bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin)
 			goto fail;
 		}
 
-		empty = barn_get_empty_sheaf(barn);
+		empty = barn_get_empty_sheaf(barn, allow_spin);
 		if (empty) {
 			pcs->rcu_free = empty;
 			goto do_free;

@@ -219,8 +219,8 @@ alloc|kmem_cache_alloc_node_noprof|-|same order, as above with the node
 alloc|slab_alloc_node|-|differs: no slab_pre_alloc_hook() (should_failslab()), no kfence_alloc(), no maybe_wipe_obj_freeptr(); the sheaves are tried only when s->cpu_sheaves is set (2026: always, a cache without sheaves fails on the bootstrap sheaf)
 alloc|alloc_from_pcs|-|same order; no strict_numa mempolicy step and no alloc_flags; the node check uses slab_nid() (2026: page_to_nid()); stat ALLOC_PCS (2026: ALLOC_FASTPATH)
 alloc|__pcs_replace_empty_main|-|differs: no cache_has_sheaves() back-off; may block iff gfpflags_allow_blocking() (2026: alloc_flags_allow_spinning()); with no spare or barn sheaf it calls alloc_full_sheaf() (2026: alloc_empty_sheaf() then refill_sheaf(), a failed refill flushed before the free); relocks with local_lock() (2026: local_trylock(), else the full sheaf goes to the barn); an empty main goes to the barn even without a spare (2026: it becomes the spare)
-alloc|barn_replace_empty_sheaf|-|same order; no allow_spin (trylock) form
-alloc|barn_get_empty_sheaf|-|same order; no allow_spin (trylock) form
+alloc|barn_replace_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question); every model caller passes true (no kmalloc_nolock())
+alloc|barn_get_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question)
 alloc|alloc_empty_sheaf|-|differs: refused under __GFP_NO_OBJ_EXT (2026: SLAB_ALLOC_NO_RECURSE in alloc_flags, OBJCGS_CLEAR_MASK cleared); no __alloc_empty_sheaf() with a capacity; memory from vcpu_alloc(), not kmalloc()
 alloc|refill_sheaf|-|differs: fills through __kmem_cache_alloc_bulk(), all or nothing (2026: refill_objects() may fill part of it); same stat, same -ENOMEM
 alloc|alloc_full_sheaf|mm/slub.c|not in the 2026 mm/slub.c: __pcs_replace_empty_main() does its two steps itself
@@ -239,10 +239,10 @@ free|kfree|-|differs: no large kmalloc, so a pointer outside any slab is reporte
 free|slab_free|-|differs: the sheaves take an object iff s->cpu_sheaves is set and its slab is on numa_mem_id() (2026: can_free_to_pcs(), which also refuses pfmemalloc slabs); no memcg or alloc-tag hook; the slab free goes through do_slab_free()
 free|slab_free_hook|-|differs: kasan_slab_pre_free(), the SLUB_RCU_DEBUG delay of a TYPESAFE object when model_config.slub_rcu_debug is on (op rcu_debug; no kasan_record_aux_stack()), and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN or KFENCE
 free|slab_free_after_rcu_debug|-|same order without the KFENCE check; __slab_free() through do_slab_free(), which counts FREE_SLOWPATH
-free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), but __pcs_replace_full_main() takes barn->lock with spin_lock() either way (no trylock form); stat FREE_PCS (2026: FREE_FASTPATH)
-free|__pcs_replace_full_main|-|same order without the cache_has_sheaves() back-off and the !allow_spin exits
+free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), down to the barn's trylock forms; stat FREE_PCS (2026: FREE_FASTPATH)
+free|__pcs_replace_full_main|-|same order without the cache_has_sheaves() back-off; allow_spin passed to barn_get_empty_sheaf() and barn_replace_full_sheaf() (-EBUSY when the trylock fails)
 free|__pcs_install_empty_sheaf|-|same order
-free|barn_replace_full_sheaf|-|same order; no allow_spin (-EBUSY) form
+free|barn_replace_full_sheaf|-|same order; -EBUSY when the !allow_spin trylock fails, which happens only while barn->lock is held (model_barn_trylock(): no decider question)
 free|barn_put_full_sheaf|-|same order
 free|barn_put_empty_sheaf|-|same order
 free|sheaf_try_flush_main|-|same order, __sheaf_flush_main_batch() inlined; 2026 also has sheaf_flush_main(), the local_lock() form pcs_flush_all() uses
