@@ -46,7 +46,22 @@ static void __barn_add(struct node_barn *barn, struct list_head *list,
 	WRITE_ONCE(*nr, *nr + 1);
 }
 
-struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
+/*
+ * spin_trylock_irqsave() of barn->lock, for the !allow_spin callers.
+ * Model: it fails only while the lock is held, never by the sim decider's
+ * choice as spin_trylock() may: the !allow_spin paths that existing inputs
+ * take through here took spin_lock() before, and a trylock that asks the
+ * decider would be a decision point they never had.
+ */
+static bool model_barn_trylock(struct node_barn *barn, unsigned long *flags)
+{
+	if (spin_is_locked(&barn->lock))
+		return false;
+	spin_lock_irqsave(&barn->lock, *flags);
+	return true;
+}
+
+struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn, bool allow_spin)
 {
 	struct slab_sheaf *empty = NULL;
 	unsigned long flags;
@@ -54,7 +69,10 @@ struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
 	if (!READ_ONCE(barn->nr_empty))
 		return NULL;
 
-	spin_lock_irqsave(&barn->lock, flags);
+	if (likely(allow_spin))
+		spin_lock_irqsave(&barn->lock, flags);
+	else if (!model_barn_trylock(barn, &flags))
+		return NULL;
 	if (likely(barn->nr_empty))
 		empty = __barn_take(barn, &barn->sheaves_empty, &barn->nr_empty);
 	spin_unlock_irqrestore(&barn->lock, flags);
@@ -112,7 +130,7 @@ struct slab_sheaf *barn_get_full_or_empty_sheaf(struct node_barn *barn)
  * empty limit is not checked: the number of sheaves does not change.
  */
 struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
-					    struct slab_sheaf *empty)
+					    struct slab_sheaf *empty, bool allow_spin)
 {
 	struct slab_sheaf *full = NULL;
 	unsigned long flags;
@@ -120,7 +138,10 @@ struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 	if (!READ_ONCE(barn->nr_full))
 		return NULL;
 
-	spin_lock_irqsave(&barn->lock, flags);
+	if (likely(allow_spin))
+		spin_lock_irqsave(&barn->lock, flags);
+	else if (!model_barn_trylock(barn, &flags))
+		return NULL;
 	if (likely(barn->nr_full)) {
 		full = __barn_take(barn, &barn->sheaves_full, &barn->nr_full);
 		__barn_add(barn, &barn->sheaves_empty, &barn->nr_empty, empty);
@@ -132,10 +153,11 @@ struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 
 /*
  * An empty sheaf in exchange for @full; ERR_PTR(-E2BIG) when the barn holds
- * MAX_FULL_SHEAVES already, ERR_PTR(-ENOMEM) when it has no empty one.
+ * MAX_FULL_SHEAVES already, ERR_PTR(-ENOMEM) when it has no empty one,
+ * ERR_PTR(-EBUSY) when !@allow_spin and the lock is taken.
  */
 struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
-					   struct slab_sheaf *full)
+					   struct slab_sheaf *full, bool allow_spin)
 {
 	struct slab_sheaf *empty;
 	unsigned long flags;
@@ -146,7 +168,10 @@ struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 	if (!READ_ONCE(barn->nr_empty))
 		return ERR_PTR(-ENOMEM);
 
-	spin_lock_irqsave(&barn->lock, flags);
+	if (likely(allow_spin))
+		spin_lock_irqsave(&barn->lock, flags);
+	else if (!model_barn_trylock(barn, &flags))
+		return ERR_PTR(-EBUSY);
 	if (likely(barn->nr_empty)) {
 		empty = __barn_take(barn, &barn->sheaves_empty, &barn->nr_empty);
 		__barn_add(barn, &barn->sheaves_full, &barn->nr_full, full);

@@ -503,10 +503,19 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		kvfree_rcu_barrier_on_cache(s);
 
 	/*
-	 * Step 3 (rcu_barrier() for CONFIG_SLUB_RCU_DEBUG) belongs to a
-	 * configuration the model does not have.  Step 4: the objects
-	 * kfree_nolock() deferred to the irq_work go back to their slabs
-	 * before the shutdown counts what the slabs hold.
+	 * SLUB_RCU_DEBUG: frees of this TYPESAFE cache's objects finish in
+	 * call_rcu() callbacks, which must run before the shutdown counts
+	 * the slabs.  A TYPESAFE cache never merges, so the refcount not
+	 * read yet is 1.
+	 */
+	if (model_slub_rcu_debug() && (s->flags & SLAB_TYPESAFE_BY_RCU) &&
+	    /* rcu-debug-no-destroy-barrier: the deferred frees are not waited for */
+	    !variant(VS_RCU_DEBUG_NO_DESTROY_BARRIER))
+		rcu_barrier();
+
+	/*
+	 * The objects kfree_nolock() deferred to the irq_work go back to
+	 * their slabs before the shutdown counts what the slabs hold.
 	 */
 	/* deferred-barrier-after-shutdown: the wait comes after the shutdown */
 	if (!variant(VS_DEFERRED_BARRIER_AFTER_SHUTDOWN))
@@ -602,7 +611,6 @@ void model_memory_going_offline(void)
  */
 static void model_release_cache(struct kmem_cache *s)
 {
-	struct kmem_cache_node *n;
 	unsigned int cpu;
 	int node;
 
@@ -611,9 +619,12 @@ static void model_release_cache(struct kmem_cache *s)
 		for_each_possible_cpu(cpu)
 			if (per_cpu_ptr(s->cpu_sheaves, cpu)->main)
 				__pcs_flush_all_cpu(s, cpu);
-	for_each_kmem_cache_node(s, node, n)
-		if (n->barn)
-			barn_shrink(s, n->barn);
+	for_each_node(node) {
+		struct node_barn *barn = get_barn_node(s, node);
+
+		if (barn)
+			barn_shrink(s, barn);
+	}
 	model_cache_exit(s);
 
 	/*
@@ -723,6 +734,24 @@ void model_slab_exit(void)
 	destroy_workqueue(flushwq);
 	flushwq = NULL;
 	model_slab_map_exit();
+}
+
+bool model_slub_rcu_debug(void)
+{
+	return READ_ONCE(slab_model_config.slub_rcu_debug);
+}
+
+int model_set_slub_rcu_debug(bool on)
+{
+	int err = 0;
+
+	mutex_lock(&slab_mutex);
+	if (!list_empty(&slab_caches) || !list_empty(&model_leaked_caches))
+		err = -EBUSY;
+	else
+		WRITE_ONCE(slab_model_config.slub_rcu_debug, on);
+	mutex_unlock(&slab_mutex);
+	return err;
 }
 
 const char *model_cache_name(const struct kmem_cache *s)

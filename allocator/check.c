@@ -194,7 +194,7 @@ static void check_bootstrap_pcs(struct check_ctx *cx)
 
 static void check_barn(struct check_ctx *cx, struct kmem_cache_node *n)
 {
-	struct node_barn *barn = n->barn;
+	struct node_barn *barn = get_barn_node(cx->s, n->node);
 	struct slab_sheaf *sheaf;
 	unsigned long nr = 0;
 
@@ -319,10 +319,10 @@ static int check_cache(struct check_ctx *cx)
 		c->objects += n->total_objects;
 		c->inuse += n->model_inuse;
 		c->partial += n->nr_partial;
-		if (!!n->barn != cache_has_sheaves(s))
+		if (!!get_barn_node(s, node) != cache_has_sheaves(s))
 			check_fail(cx, "node %d: barn %p, sheaf capacity %u", node,
-				   (void *)n->barn, s->sheaf_capacity);
-		else if (n->barn)
+				   (void *)get_barn_node(s, node), s->sheaf_capacity);
+		else if (get_barn_node(s, node))
 			check_barn(cx, n);
 	}
 	if (!s->cpu_sheaves)
@@ -463,6 +463,7 @@ const char *model_rcu_path_name(enum model_rcu_path path)
 		[MODEL_RCU_BULK] = "kvfree_rcu bulk block",
 		[MODEL_RCU_LIST] = "kvfree_rcu list",
 		[MODEL_RCU_INLINE] = "inline synchronize_rcu()",
+		[MODEL_RCU_DEBUG] = "SLUB_RCU_DEBUG",
 	};
 
 	return (unsigned int)path < NR_MODEL_RCU_PATHS ? names[path] : "?";

@@ -64,7 +64,9 @@
  *  CACHED      slab-allocated, not a user's: in a sheaf, or moving between
  *  LIVE        handed to a user by slab_post_alloc_hook()
  *  QUARANTINE  freed by the user, held back by the KASAN-like quarantine
- *  RCU         taken by kfree_rcu() through a sheaf, free hooks not run yet
+ *  RCU         taken by kfree_rcu() through a sheaf, free hooks not run yet;
+ *              or (SLUB_RCU_DEBUG) a freed TYPESAFE object whose free waits
+ *              for slab_free_after_rcu_debug(), counted in model_rcu_pending
  *  (a kfree_nolock() object on a deferred_percpu_work list is CACHED: its
  *  free hooks ran, its slab still counts it, model_deferred counts it)
  *              (the batched kfree_rcu path counts its objects in model_rcu_pending
@@ -245,8 +247,13 @@ struct kmem_cache_node {
 	unsigned long total_objects;	/* Σ slab->objects; under list_lock */
 	unsigned long model_inuse;	/* Σ slab->inuse; under list_lock */
 	struct list_head model_slabs;	/* every slab counted above (full ones too) */
-	struct node_barn *barn;		/* NULL for caches without sheaves */
 	int node;
+};
+
+/* What a cache keeps per node (mm/slab.h): the barn and the slab lists. */
+struct kmem_cache_per_node_ptrs {
+	struct node_barn *barn;		/* NULL without sheaves, or (Model) memory */
+	struct kmem_cache_node *node;	/* NULL: a memoryless node */
 };
 
 /* ------------------------------------------------------------------ */
@@ -295,7 +302,7 @@ struct kmem_cache {
 	const char *name;
 	int refcount;			/* under slab_mutex */
 	struct list_head list;		/* on slab_caches or model_leaked_caches */
-	struct kmem_cache_node *node[VCPU_MAX_NODES];	/* NULL: memoryless node */
+	struct kmem_cache_per_node_ptrs per_node[VCPU_MAX_NODES];
 	unsigned long stat[NR_SLUB_STAT_ITEMS];	/* relaxed atomics */
 
 	/* Model-only state. */
@@ -305,7 +312,7 @@ struct kmem_cache {
 	long model_live;		/* objects handed to users */
 	long model_quarantined;		/* objects in the quarantine */
 	long model_prefilled;		/* objects in sheaves users hold */
-	long model_rcu_pending;		/* objects inside the kfree_rcu paths */
+	long model_rcu_pending;		/* objects inside the kfree_rcu paths or SLUB_RCU_DEBUG */
 	long model_deferred;		/* kfree_nolock() objects awaiting the irq_work */
 	long model_rcu_slabs;		/* TYPESAFE slabs queued to rcu_free_slab() */
 	char model_name[MODEL_NAME_LEN];
@@ -327,7 +334,7 @@ static inline struct kmem_cache_node *get_node(const struct kmem_cache *s, int n
 {
 	if (node < 0 || (unsigned int)node >= nr_node_ids)
 		return NULL;
-	return s->node[node];
+	return s->per_node[node].node;
 }
 
 /*
@@ -353,12 +360,20 @@ static inline bool is_kmalloc_normal(const struct kmem_cache *s)
 	return is_kmalloc_cache(s) && !(s->flags & SLAB_RECLAIM_ACCOUNT);
 }
 
-/* The barn of the current CPU's node; NULL without sheaves or memory. */
+static inline struct node_barn *get_barn_node(const struct kmem_cache *s, int node)
+{
+	if (node < 0 || (unsigned int)node >= nr_node_ids)
+		return NULL;
+	return s->per_node[node].barn;
+}
+
+/*
+ * The barn of the current CPU's node; NULL without sheaves.  Model: also
+ * NULL on a memoryless node, which has no barn here (init_kmem_cache_nodes()).
+ */
 static inline struct node_barn *get_barn(const struct kmem_cache *s)
 {
-	struct kmem_cache_node *n = get_node(s, numa_mem_id());
-
-	return n ? n->barn : NULL;
+	return get_barn_node(s, numa_node_id());
 }
 
 #define for_each_kmem_cache_node(__s, __node, __n)			\
@@ -449,6 +464,15 @@ struct deferred_percpu_work {
 };
 DECLARE_PER_CPU(struct deferred_percpu_work, deferred_percpu_work);
 
+/*
+ * CONFIG_SLUB_RCU_DEBUG: the free of a SLAB_TYPESAFE_BY_RCU object that
+ * slab_free_hook() hands to call_rcu(), for slab_free_after_rcu_debug().
+ */
+struct rcu_delayed_free {
+	struct rcu_head head;
+	void *object;
+};
+
 /* ------------------------------------------------------------------ */
 /* Functions, by the file that owns them                                */
 
@@ -512,6 +536,7 @@ unsigned long model_nr_slabs(void);
 
 /* object.c */
 void __kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+void slab_free_after_rcu_debug(struct rcu_head *rcu_head);
 
 /* sheaf.c */
 struct slab_sheaf *__alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp, unsigned int capacity);
@@ -525,14 +550,14 @@ void model_sheaf_role(struct slab_sheaf *sheaf, enum model_sheaf_role from,
 
 /* barn.c */
 void barn_init(struct node_barn *barn);
-struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn);
+struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn, bool allow_spin);
 void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf);
 void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf);
 struct slab_sheaf *barn_get_full_or_empty_sheaf(struct node_barn *barn);
 struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
-					    struct slab_sheaf *empty);
+					    struct slab_sheaf *empty, bool allow_spin);
 struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
-					   struct slab_sheaf *full);
+					   struct slab_sheaf *full, bool allow_spin);
 void barn_shrink(struct kmem_cache *s, struct node_barn *barn);
 
 /* pcs.c */
@@ -569,6 +594,7 @@ void model_deferred_work_init(void);
 void kasan_report_invalid_free(const void *ptr, const char *func);
 void model_rcu_object_enter(struct kmem_cache *s, void *obj);
 void model_rcu_object_leave(struct kmem_cache *s, void *obj);
+void model_rcu_debug_object_leave(struct kmem_cache *s, void *obj);
 /* check.c: tells the observer of model_set_rcu_free_hook(). */
 void model_rcu_free_observe(const void *obj, enum model_rcu_path path);
 void kasan_poison_slab(struct kmem_cache *s, struct slab *slab);

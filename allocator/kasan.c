@@ -14,6 +14,8 @@
  *  - an object of a SLAB_TYPESAFE_BY_RCU cache freed by the user stays
  *    accessible (RCU readers may still look at it) and skips the
  *    quarantine; after an RCU delay (rcu sheaf callback) it is poisoned.
+ *    With SLUB_RCU_DEBUG its free is finished by an RCU callback,
+ *    slab_free_after_rcu_debug(), which poisons it and may quarantine it.
  * The KASAN redzone after each object (kasan_redzone()) is never
  * unpoisoned.  Builds without ASan run the same code; only the poisoning
  * compiles to nothing.
@@ -131,8 +133,7 @@ void model_rcu_object_enter(struct kmem_cache *s, void *obj)
 	model_rcu_enter(s, 1);
 }
 
-/* Right before the free hooks run on an object kfree_rcu() took: RCU -> LIVE. */
-void model_rcu_object_leave(struct kmem_cache *s, void *obj)
+static void model_rcu_leave_path(struct kmem_cache *s, void *obj, enum model_rcu_path path)
 {
 	struct slab *slab = virt_to_slab(obj);
 	unsigned char state = MODEL_OBJ_RCU;
@@ -142,7 +143,22 @@ void model_rcu_object_leave(struct kmem_cache *s, void *obj)
 					    &state, MODEL_OBJ_LIVE, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	model_rcu_leave(s, 1);
-	model_rcu_free_observe(obj, MODEL_RCU_SHEAF);
+	model_rcu_free_observe(obj, path);
+}
+
+/* Right before the free hooks run on an object kfree_rcu() took: RCU -> LIVE. */
+void model_rcu_object_leave(struct kmem_cache *s, void *obj)
+{
+	model_rcu_leave_path(s, obj, MODEL_RCU_SHEAF);
+}
+
+/*
+ * The same for an object slab_free_hook() deferred under SLUB_RCU_DEBUG,
+ * right before slab_free_after_rcu_debug() runs the hooks again.
+ */
+void model_rcu_debug_object_leave(struct kmem_cache *s, void *obj)
+{
+	model_rcu_leave_path(s, obj, MODEL_RCU_DEBUG);
 }
 
 /* Frees one quarantined object to its slab; quarantine_lock is held. */
@@ -233,7 +249,8 @@ static bool kasan_slab_free(struct kmem_cache *s, struct slab *slab, unsigned in
 
 /*
  * Returns true if the free can go on, false if it was consumed: a bad free
- * that was reported, or an object the quarantine keeps for now.
+ * that was reported, an object SLUB_RCU_DEBUG hands to call_rcu(), or an
+ * object the quarantine keeps for now.
  */
 bool slab_free_hook(struct kmem_cache *s, void *x, bool init, bool after_rcu_delay)
 {
@@ -245,6 +262,29 @@ bool slab_free_hook(struct kmem_cache *s, void *x, bool init, bool after_rcu_del
 	if (kasan_slab_pre_free(s, x, &slab, &idx))
 		return false;
 	model_count_add(s->model_live, -1L);
+
+	/*
+	 * Model: CONFIG_SLUB_RCU_DEBUG is model_config.slub_rcu_debug, a
+	 * switch of the running model (model_set_slub_rcu_debug()); the
+	 * rcu_delayed_free is system memory (vcpu_alloc() for kmalloc_obj()),
+	 * and kasan_record_aux_stack() has no stack depot to record into.
+	 */
+	if (still_accessible && model_slub_rcu_debug()) {
+		struct rcu_delayed_free *delayed_free;
+
+		delayed_free = vcpu_alloc(sizeof(*delayed_free), GFP_NOWAIT);
+		if (delayed_free) {
+			/* pre_free counted it out of live: it waits as RCU, pending */
+			model_set_obj_state(slab, idx, MODEL_OBJ_RCU);
+			model_count_add(s->model_rcu_pending, 1L);
+			model_trace("slab_free_hook(%s): SLUB_RCU_DEBUG, call_rcu(slab_free_after_rcu_debug)",
+				    s->name);
+
+			delayed_free->object = x;
+			call_rcu(&delayed_free->head, slab_free_after_rcu_debug);
+			return false;
+		}
+	}
 
 	if (unlikely(init))
 		memset(x, 0, s->object_size);

@@ -134,7 +134,7 @@ static int bootstrap_cache_sheaves(struct kmem_cache *s)
 	if (!capacity)
 		return 0;
 
-	/* Model: barns in kmem_cache_node, for the nodes with memory */
+	/* Model: the nodes with memory (2026: slab_barn_nodes), as init_kmem_cache_nodes() */
 	for_each_kmem_cache_node(s, node, n) {
 		struct node_barn *barn;
 
@@ -145,7 +145,7 @@ static int bootstrap_cache_sheaves(struct kmem_cache *s)
 		}
 
 		barn_init(barn);
-		n->barn = barn;
+		s->per_node[node].barn = barn;
 	}
 
 	for_each_possible_cpu(cpu) {

@@ -13,17 +13,13 @@
 #include "internal.h"
 #include "variant.h"
 
-static void init_kmem_cache_node(struct kmem_cache_node *n,
-				 struct node_barn *barn, int node)
+static void init_kmem_cache_node(struct kmem_cache_node *n, int node)
 {
 	memset(n, 0, sizeof(*n));
 	spin_lock_init(&n->list_lock);
 	INIT_LIST_HEAD(&n->partial);
 	INIT_LIST_HEAD(&n->model_slabs);
 	n->node = node;
-	n->barn = barn;
-	if (barn)
-		barn_init(barn);
 }
 
 /* Returns 1 on success, 0 when out of memory (the caller unwinds). */
@@ -33,21 +29,32 @@ int init_kmem_cache_nodes(struct kmem_cache *s)
 
 	for_each_node_state(node, N_MEMORY) {
 		struct kmem_cache_node *n;
-		struct node_barn *barn = NULL;
 
-		if (cache_has_sheaves(s)) {
-			barn = vcpu_alloc(sizeof(*barn), GFP_KERNEL);
-			if (!barn)
-				return 0;
-		}
 		n = vcpu_alloc(sizeof(*n), GFP_KERNEL);
-		if (!n) {
-			if (barn)
-				vcpu_free(barn);
+		if (!n)
 			return 0;
-		}
-		init_kmem_cache_node(n, barn, node);
-		s->node[node] = n;
+		init_kmem_cache_node(n, node);
+		s->per_node[node].node = n;
+	}
+
+	if (!cache_has_sheaves(s))
+		return 1;
+
+	/*
+	 * Model: a barn for each node with memory.  The 2026 tree gives every
+	 * online node one (slab_barn_nodes), memoryless nodes too, and
+	 * slub_cpu_setup() adds one when a node's first CPU comes up; here a
+	 * memoryless node keeps having no barn, so that the paths that find
+	 * none there take the fallbacks they take in every existing input.
+	 */
+	for_each_node_state(node, N_MEMORY) {
+		struct node_barn *barn;
+
+		barn = vcpu_alloc(sizeof(*barn), GFP_KERNEL);
+		if (!barn)
+			return 0;
+		barn_init(barn);
+		s->per_node[node].barn = barn;
 	}
 	return 1;
 }
@@ -57,14 +64,19 @@ void free_kmem_cache_nodes(struct kmem_cache *s)
 	struct kmem_cache_node *n;
 	int node;
 
+	for_each_node(node) {
+		struct node_barn *barn = get_barn_node(s, node);
+
+		if (!barn)
+			continue;
+		WARN_ON(barn->nr_full);
+		WARN_ON(barn->nr_empty);
+		vcpu_free(barn);
+		s->per_node[node].barn = NULL;
+	}
+
 	for_each_kmem_cache_node(s, node, n) {
-		if (n->barn) {
-			WARN_ON(n->barn->nr_full);
-			WARN_ON(n->barn->nr_empty);
-			vcpu_free(n->barn);
-			n->barn = NULL;
-		}
-		s->node[node] = NULL;
+		s->per_node[node].node = NULL;
 		vcpu_free(n);
 	}
 }
@@ -379,9 +391,12 @@ int __kmem_cache_shutdown(struct kmem_cache *s)
 	 * with migration), and 0f35040de593's per-node interleaving could check a node
 	 * before a later barn gave its objects back.
 	 */
-	for_each_kmem_cache_node(s, node, n)
-		if (n->barn)
-			barn_shrink(s, n->barn);
+	for_each_node(node) {
+		struct node_barn *barn = get_barn_node(s, node);
+
+		if (barn)
+			barn_shrink(s, barn);
+	}
 
 	for_each_kmem_cache_node(s, node, n) {
 		free_partial(s, n);
@@ -404,9 +419,12 @@ int __kmem_cache_do_shrink(struct kmem_cache *s)
 	int node, i, ret = 0;
 
 	/* every barn first, for the same reason as in __kmem_cache_shutdown() */
-	for_each_kmem_cache_node(s, node, n)
-		if (n->barn)
-			barn_shrink(s, n->barn);
+	for_each_node(node) {
+		struct node_barn *barn = get_barn_node(s, node);
+
+		if (barn)
+			barn_shrink(s, barn);
+	}
 
 	for_each_kmem_cache_node(s, node, n) {
 		LIST_HEAD(discard);

@@ -117,6 +117,38 @@ static void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 }
 
 /*
+ * CONFIG_SLUB_RCU_DEBUG: a grace period has passed since slab_free_hook()
+ * deferred the free of a SLAB_TYPESAFE_BY_RCU object; the hooks run again,
+ * now poisoning it, and the object goes to its slab.
+ */
+void slab_free_after_rcu_debug(struct rcu_head *rcu_head)
+{
+	struct rcu_delayed_free *delayed_free =
+			container_of(rcu_head, struct rcu_delayed_free, head);
+	void *object = delayed_free->object;
+	struct slab *slab = virt_to_slab(object);
+	struct kmem_cache *s;
+
+	vcpu_free(delayed_free);
+
+	/* Model: no KFENCE, so no is_kfence_address() check */
+	if (WARN_ON(!slab))
+		return;
+	s = slab->slab_cache;
+	if (WARN_ON(!(s->flags & SLAB_TYPESAFE_BY_RCU)))
+		return;
+
+	model_cache_enter(s);
+	model_trace("slab_free_after_rcu_debug(%s): grace period over, the free resumes",
+		    s->name);
+	model_rcu_debug_object_leave(s, object);
+	/* Model: __slab_free() counts FREE_SLOWPATH itself */
+	if (slab_free_hook(s, object, slab_want_init_on_free(s), true))
+		do_slab_free(s, slab, &object, 1, _THIS_IP_);
+	model_cache_exit(s);
+}
+
+/*
  * CONFIG_SLAB_FREELIST_HARDENED's check, always on in the model: the
  * object's own cache wins over the one the caller named.
  */

@@ -89,7 +89,8 @@ free_pcs:
 /*
  * Replaces the empty main sheaf with a (at least partially) full one.
  * Called with the pcs lock held; returns the pcs with the lock held
- * (possibly of another vCPU), or NULL with the lock released.
+ * (possibly of another vCPU), or NULL with the lock released.  Model: no
+ * kmalloc_nolock(), so its barn calls always pass allow_spin = true.
  */
 static struct slub_percpu_sheaves *
 __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, gfp_t gfp)
@@ -118,7 +119,7 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, 
 		return NULL;
 	}
 
-	full = barn_replace_empty_sheaf(barn, pcs->main);
+	full = barn_replace_empty_sheaf(barn, pcs->main, true);
 	if (full) {
 		stat(s, BARN_GET);
 		pcs->main = full;
@@ -133,7 +134,7 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, 
 			empty = pcs->spare;
 			pcs->spare = NULL;
 		} else {
-			empty = barn_get_empty_sheaf(barn);
+			empty = barn_get_empty_sheaf(barn, true);
 		}
 	}
 
@@ -304,9 +305,7 @@ static void __pcs_install_empty_sheaf(struct kmem_cache *s,
  * Replaces the full main sheaf with a (at least partially) empty one.
  * Same lock protocol as __pcs_replace_empty_main().  !@allow_spin
  * (kfree_nolock()) gives up where a sheaf would have to be flushed or
- * allocated.  Model: the barn lock is taken with spin_lock() either way
- * (the kernel only trylocks it for !allow_spin); the model's barn has no
- * trylock form.
+ * allocated, or where barn->lock is taken (the barn's trylock forms).
  */
 static struct slub_percpu_sheaves *
 __pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
@@ -334,7 +333,7 @@ restart:
 	put_fail = false;
 
 	if (!pcs->spare) {
-		empty = barn_get_empty_sheaf(barn);
+		empty = barn_get_empty_sheaf(barn, allow_spin);
 		if (empty) {
 			pcs->spare = pcs->main;
 			pcs->main = empty;
@@ -348,7 +347,7 @@ restart:
 		return pcs;
 	}
 
-	empty = barn_replace_full_sheaf(barn, pcs->main);
+	empty = barn_replace_full_sheaf(barn, pcs->main, allow_spin);
 	if (!IS_ERR(empty)) {
 		stat(s, BARN_PUT);
 		pcs->main = empty;

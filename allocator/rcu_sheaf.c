@@ -68,12 +68,11 @@ static DEFINE_WAIT_OVERRIDE_MAP(kfree_rcu_sheaf_map, LD_WAIT_CONFIG);
  * off from there, so a sheaf that fills up then is parked on this CPU's
  * deferred_percpu_work list and its irq_work makes the call_rcu().
  *
- * Model: the barn is taken with spin_lock() whatever @allow_spin (the
- * kernel's barn_get_empty_sheaf(barn, false) only trylocks it), and the
- * allocation of an empty sheaf is GFP_NOWAIT for both (the kernel's
+ * !@allow_spin only trylocks barn->lock (barn_get_empty_sheaf()).  Model:
+ * the allocation of an empty sheaf is GFP_NOWAIT for both (the kernel's
  * !allow_spin one is its trylock-only SLAB_ALLOC_TRYLOCK form): the model's
- * barn and sheaf allocation have no trylock-only forms, and a fuzz_sched
- * decision point the kernel lacks would be the only difference.
+ * sheaf allocation has no trylock-only form, and a fuzz_sched decision
+ * point the kernel lacks would be the only difference.
  */
 bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin)
 {
@@ -115,7 +114,7 @@ bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin)
 			goto fail;
 		}
 
-		empty = barn_get_empty_sheaf(barn);
+		empty = barn_get_empty_sheaf(barn, allow_spin);
 		if (empty) {
 			pcs->rcu_free = empty;
 			goto do_free;
@@ -283,14 +282,15 @@ static void rcu_free_sheaf(struct rcu_head *head)
 
 	/* M16 (H6, v8 of ec66e0d59952): the callback vCPU's node, not the sheaf's */
 	if (variant(VS_M16_CALLBACK_NODE)) {
-		barn = get_node(s, numa_mem_id())->barn;
+		/* that version read get_node(s, numa_mem_id())->barn: NULL n on a memoryless node */
+		n = get_node(s, numa_mem_id());
+		barn = get_barn_node(s, n->node);
 		goto have_barn;
 	}
 
-	n = get_node(s, node);
-	if (!n)
+	barn = get_barn_node(s, node);
+	if (!barn)
 		goto flush;
-	barn = n->barn;
 
 have_barn:
 	if (!sheaf->size)

@@ -159,6 +159,12 @@ struct model_config {
 	 * those a caller will kmalloc() from.  Default: none.
 	 */
 	unsigned int kmalloc_sizes;
+	/*
+	 * CONFIG_SLUB_RCU_DEBUG: a free of a SLAB_TYPESAFE_BY_RCU object is
+	 * finished by an RCU callback, so that it is poisoned only after a
+	 * grace period; off by default.
+	 */
+	bool slub_rcu_debug;
 };
 void model_config_default(struct model_config *cfg);
 /*
@@ -167,6 +173,14 @@ void model_config_default(struct model_config *cfg);
  * above 64, or when model_slab_init() made a larger one.
  */
 int model_set_quarantine(unsigned int objects);
+/*
+ * Turns CONFIG_SLUB_RCU_DEBUG on or off in a running model; -EBUSY while a
+ * cache exists (a leaked one too), whose deferred frees and destroy must
+ * see one setting.
+ */
+int model_set_slub_rcu_debug(bool on);
+/* Whether CONFIG_SLUB_RCU_DEBUG is on now. */
+bool model_slub_rcu_debug(void);
 /* Registers the hotplug callbacks and creates the workqueues; 0 or -errno. */
 int model_slab_init(const struct model_config *cfg);
 /*

@@ -121,6 +121,11 @@ const struct variant_desc variant_table[] = {
 	  "above 1 (dropping an alias of a merged cache)",
 	  "a mutant of kmem_cache_destroy()",
 	  "destroy contract at the alias's destroy; fuzz_sched: Objects remaining" },
+	{ "rcu-debug-no-destroy-barrier", BIT(VS_RCU_DEBUG_NO_DESTROY_BARRIER),
+	  "with SLUB_RCU_DEBUG on, kmem_cache_destroy() of a SLAB_TYPESAFE_BY_RCU cache skips "
+	  "the rcu_barrier() that waits for slab_free_after_rcu_debug()",
+	  "a mutant of kmem_cache_destroy()",
+	  "Objects remaining: a deferred free still counts in its slab at the shutdown" },
 	{ "f1-fix", BIT(VS_F1_SCAN_VIA_MONITOR_WORK),
 	  "fixed, plus a fix for F1: kfree_rcu_shrink_scan() runs the monitor as its work item",
 	  "docs/findings.md F1 (proposed)", "none: F1's reproducer passes" },

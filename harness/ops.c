@@ -756,6 +756,16 @@ static void exec_quarantine(const struct op *op)
 		h_note(" (refused)");
 }
 
+/*
+ * CONFIG_SLUB_RCU_DEBUG on or off for the rest of the input; refused once a
+ * cache exists, since its deferred frees and its destroy must agree.
+ */
+static void exec_rcu_debug(const struct op *op)
+{
+	if (model_set_slub_rcu_debug(op->arg[0]))
+		h_skip(" (a cache exists, skipped)");
+}
+
 static void exec_fail_noretry(const struct op *op)
 {
 	vcpu_fail_next_mayfail(op->arg[0]);
@@ -855,7 +865,7 @@ static void exec_kfree_nolock(const struct op *op)
 	if (!p)
 		return;
 	shadow_check_live(c, slot, "kfree_nolock");
-	shadow_freed(h_self(), c, slot, SHADOW_FREE);
+	shadow_freed(h_self(), c, slot, SHADOW_FREE_NOLOCK);
 	nolock_enter(op->arg[1], &st);
 	kfree_nolock(p);
 	nolock_exit(op->arg[1], &st);

@@ -25,6 +25,10 @@
  *     SLAB_TYPESAFE_BY_RCU cache freed while such a reader is inside stays
  *     accessible memory, and the allocator writes nothing into it (its free
  *     pointer is outside the object): it holds what its last user wrote.
+ *     With SLUB_RCU_DEBUG (op rcu_debug) a TYPESAFE object's free finishes
+ *     after a grace period, in slab_free_after_rcu_debug(): promise 2 holds
+ *     for it as for a kfree_rcu() (not given back, not handed out before a
+ *     grace period that began after the free).
  *  4. allocation: an object is never handed to two users at once, and a
  *     live object keeps the canaries written at allocation (head and tail).
  *  5. structure: model_cache_validate(s, 1) holds after every op for every
@@ -89,7 +93,8 @@ struct record {
 	unsigned char c, slot;		/* c == VM_C: vmalloc area v<slot> */
 	unsigned char how;		/* enum shadow_free_how */
 	bool in_use;
-	bool given_back;		/* KFREE_RCU: the model's rcu free hook saw it */
+	bool given_back;		/* KFREE_RCU, rcu_debug: the model's rcu free hook saw it */
+	bool rcu_debug;			/* FREE of a TYPESAFE object, deferred by SLUB_RCU_DEBUG */
 	unsigned char path;		/* enum model_rcu_path, once given back */
 };
 
@@ -271,6 +276,7 @@ void shadow_reader_unlock(unsigned int t)
 	/* TYPESAFE records matter only to the readers that began before them. */
 	for (i = 0; i < sh.rec_hi; i++)
 		if (sh.rec[i].in_use && sh.rec[i].how == SHADOW_FREE &&
+		    (!sh.rec[i].rcu_debug || sh.rec[i].given_back) &&
 		    !any_reader_protects(sh.rec[i].seq))
 			drop_record(i);
 }
@@ -323,15 +329,54 @@ static struct record *pending_record_of(const void *p)
 }
 
 /*
+ * slab_free_after_rcu_debug() resumes the free of a TYPESAFE object that
+ * SLUB_RCU_DEBUG deferred: a grace period that began after the free must
+ * be over.  The record stays while a reader that began before the free is
+ * inside (deref checks it).
+ */
+static void rcu_debug_free_hook(const void *obj)
+{
+	struct record *r = NULL;
+	unsigned int i;
+	char name[16];
+
+	for (i = 0; i < sh.rec_hi && !r; i++)
+		if (sh.rec[i].in_use && sh.rec[i].p == obj && sh.rec[i].rcu_debug &&
+		    !sh.rec[i].given_back)
+			r = &sh.rec[i];
+	if (!r)
+		return;
+	r->given_back = true;
+	r->path = MODEL_RCU_DEBUG;
+	if (!poll_state_synchronize_rcu(r->cookie))
+		vcpu_report(VCPU_REPORT_BUG,
+			    "RCU contract: SLUB_RCU_DEBUG free finished before a grace period",
+			    "slab_free_after_rcu_debug",
+			    "%s = %p of a SLAB_TYPESAFE_BY_RCU cache was freed at op %u; no grace "
+			    "period has completed since, yet its free hooks run again now%s",
+			    rec_name(r, name, sizeof(name)), (void *)r->p, r->op,
+			    any_reader_protects(r->seq) ?
+			    ", while a reader that began before the free is inside" : "");
+	if (!any_reader_protects(r->seq))
+		drop_record((unsigned int)(r - sh.rec));
+}
+
+/*
  * The model gives back an object of the kfree_rcu machinery, right before
  * its free hooks: the grace period it waited for must be over (promise 2).
- * Called from RCU callbacks and workers too; it only reads the shadow.
+ * Called from RCU callbacks and workers too; it reads the shadow and marks
+ * the record.
  */
 static void rcu_free_hook(const void *obj, enum model_rcu_path path)
 {
-	struct record *r = pending_record_of(obj);
+	struct record *r;
 	char name[16];
 
+	if (path == MODEL_RCU_DEBUG) {
+		rcu_debug_free_hook(obj);
+		return;
+	}
+	r = pending_record_of(obj);
 	if (!r)
 		return;
 	r->given_back = true;
@@ -421,7 +466,19 @@ static void check_handout(unsigned int c, struct h_object *p, const char *func)
 	for (i = 0; i < sh.rec_hi; i++) {
 		struct record *r = &sh.rec[i];
 
-		if (!r->in_use || r->p != p || r->how != SHADOW_KFREE_RCU)
+		if (!r->in_use || r->p != p)
+			continue;
+		if (r->rcu_debug) {
+			if (!poll_state_synchronize_rcu(r->cookie))
+				vcpu_report(VCPU_REPORT_BUG,
+					    "RCU contract: SLUB_RCU_DEBUG object reused before a grace period",
+					    func, "%p (c%u.o%u) of a SLAB_TYPESAFE_BY_RCU cache was freed "
+					    "at op %u; no grace period has completed since, yet it is "
+					    "handed out again", p, r->c, r->slot, r->op);
+			drop_record(i);
+			continue;
+		}
+		if (r->how != SHADOW_KFREE_RCU)
 			continue;
 		if (!poll_state_synchronize_rcu(r->cookie))
 			vcpu_report(VCPU_REPORT_BUG,
@@ -482,14 +539,18 @@ void shadow_check_live(unsigned int c, unsigned int slot, const char *func)
 int shadow_freed(unsigned int t, unsigned int c, unsigned int slot, enum shadow_free_how how)
 {
 	struct slot *sl = &sh.cache[c].slot[slot];
+	bool rcu_debug = how == SHADOW_FREE && sh.cache[c].typesafe && model_slub_rcu_debug();
 	struct record *r = NULL;
 
-	if (how == SHADOW_KFREE_RCU || (sh.cache[c].typesafe && any_reader()))
+	if (how == SHADOW_FREE_NOLOCK)
+		how = SHADOW_FREE;
+	if (how == SHADOW_KFREE_RCU || rcu_debug || (sh.cache[c].typesafe && any_reader()))
 		r = new_record();
 	if (r) {
 		r->p = sl->p;
 		r->canary = sl->canary;
-		r->cookie = how == SHADOW_KFREE_RCU ? get_state_synchronize_rcu() : 0;
+		r->cookie = how == SHADOW_KFREE_RCU || rcu_debug ? get_state_synchronize_rcu() : 0;
+		r->rcu_debug = rcu_debug;
 		r->seq = sh.task[t].op_seq;
 		r->op = sh.task[t].op;
 		r->s = sh.cache[c].s;

@@ -35,6 +35,7 @@ struct h_object {
 enum shadow_free_how {
 	SHADOW_FREE,		/* kmem_cache_free(), kfree(), the bulk frees */
 	SHADOW_KFREE_RCU,	/* kfree_rcu(), either form */
+	SHADOW_FREE_NOLOCK,	/* kfree_nolock(): a SHADOW_FREE that SLUB_RCU_DEBUG never defers */
 };
 
 /* Forgets everything: the start of each input.  Installs the model's rcu free hook. */

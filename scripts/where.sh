@@ -222,8 +222,8 @@ alloc|kmem_cache_alloc_node_noprof|-|same order, as above with the node
 alloc|slab_alloc_node|-|differs: no slab_pre_alloc_hook() (should_failslab()), no kfence_alloc(), no maybe_wipe_obj_freeptr(); the sheaves are always tried, and a cache without them fails on the bootstrap sheaf, as in 2026
 alloc|alloc_from_pcs|-|same order; no strict_numa mempolicy step and no alloc_flags; the node check uses slab_nid() (2026: page_to_nid()); stat ALLOC_PCS (2026: ALLOC_FASTPATH)
 alloc|__pcs_replace_empty_main|-|differs: may block iff gfpflags_allow_blocking() (2026: alloc_flags_allow_spinning()); with no spare or barn sheaf it calls alloc_full_sheaf() (2026: alloc_empty_sheaf() then refill_sheaf(), a failed refill flushed before the free); relocks with local_lock() (2026: local_trylock(), else the full sheaf goes to the barn); an empty main goes to the barn even without a spare (2026: it becomes the spare)
-alloc|barn_replace_empty_sheaf|-|same order; no allow_spin (trylock) form
-alloc|barn_get_empty_sheaf|-|same order; no allow_spin (trylock) form
+alloc|barn_replace_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question); every model caller passes true (no kmalloc_nolock())
+alloc|barn_get_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question)
 alloc|alloc_empty_sheaf|-|differs: refused under __GFP_NO_OBJ_EXT (2026: SLAB_ALLOC_NO_RECURSE in alloc_flags, OBJCGS_CLEAR_MASK cleared); memory from vcpu_alloc(), not kmalloc()
 alloc|__alloc_empty_sheaf|-|differs: as alloc_empty_sheaf(), which calls it with s->sheaf_capacity
 alloc|__do_kmalloc_node|-|differs: no large kmalloc (above KMALLOC_MAX_CACHE_SIZE: NULL), no kasan_kmalloc() poisoning of the tail past the requested size, no trace point; KMALLOC_NORMAL only, and only the caches named in model_config.kmalloc_sizes exist (a missing one WARNs and fails)
@@ -244,11 +244,12 @@ alloc|refill_objects|-|differs: one function for refills and bulk allocation (20
 free|kmem_cache_free|-|differs: cache_from_obj() always (CONFIG_SLAB_FREELIST_HARDENED): after the WARN the object goes to its own cache (2026: warn_free_bad_obj() leaks it); a pointer outside any slab is reported as an invalid free
 free|kfree|-|differs: no large kmalloc, so a pointer outside any slab is reported as an invalid free; no trace point
 free|slab_free|-|differs: the sheaves take an object iff its slab is on numa_mem_id() (2026: can_free_to_pcs(), which also refuses pfmemalloc slabs); no memcg or alloc-tag hook; the slab free goes through do_slab_free()
-free|slab_free_hook|-|differs: kasan_slab_pre_free() and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN, KFENCE or SLUB_RCU_DEBUG delay
-free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), but __pcs_replace_full_main() takes barn->lock with spin_lock() either way (no trylock form); stat FREE_PCS (2026: FREE_FASTPATH)
-free|__pcs_replace_full_main|-|same order without the cache_has_sheaves() back-off and the !allow_spin exits
+free|slab_free_hook|-|differs: kasan_slab_pre_free(), the SLUB_RCU_DEBUG delay of a TYPESAFE object when model_config.slub_rcu_debug is on (op rcu_debug; no kasan_record_aux_stack()), and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN or KFENCE
+free|slab_free_after_rcu_debug|-|same order without the KFENCE check; __slab_free() through do_slab_free(), which counts FREE_SLOWPATH
+free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), down to the barn's trylock forms; stat FREE_PCS (2026: FREE_FASTPATH)
+free|__pcs_replace_full_main|-|same order; allow_spin passed to barn_get_empty_sheaf() and barn_replace_full_sheaf() (-EBUSY when the trylock fails)
 free|__pcs_install_empty_sheaf|-|same order
-free|barn_replace_full_sheaf|-|same order; no allow_spin (-EBUSY) form
+free|barn_replace_full_sheaf|-|same order; -EBUSY when the !allow_spin trylock fails, which happens only while barn->lock is held (model_barn_trylock(): no decider question)
 free|barn_put_full_sheaf|-|same order
 free|barn_put_empty_sheaf|-|same order
 free|sheaf_try_flush_main|-|same order, __sheaf_flush_main_batch() inlined; 2026 also has sheaf_flush_main(), the local_lock() form pcs_flush_all() uses
@@ -264,7 +265,7 @@ free|kvfree|-|same order
 kfree_rcu|kvfree_call_rcu|-|differs: the sheaf path without the PREEMPT_RT test (a !PREEMPT_RT kernel); no kasan_record_aux_stack() or kmemleak_ignore(); the monitor is scheduled without the rcu_scheduler_active test; channel 3 keeps the object's start in head->func (the 0f35040de593 form; 2026 links a struct kvfree_rcu_head and finds the start with kvmalloc_obj_start_addr())
 kfree_rcu|kfree_rcu_sheaf|-|same order; no free_flags for PREEMPT_RT
 kfree_rcu|__kfree_rcu_sheaf|-|same order, without the PREEMPT_RT WARN; SLAB_ALLOC_TRYLOCK for !allow_spin (the model's GFP_NOWAIT; the irq_work that defers call_rcu() with interrupts off is modelled, and so is lock_map_acquire_try(kfree_rcu_sheaf_map), variant h3 without it); a fresh sheaf left over after a failed relock or a racing install goes to the barn (2026: __free_empty_sheaf()); the full sheaf's node is numa_mem_id() (2026: numa_node_id())
-kfree_rcu|rcu_free_sheaf|-|same order; the barn is n->barn of the sheaf's node (2026: s->per_node[].barn, which memoryless nodes have too); no pfmemalloc flush
+kfree_rcu|rcu_free_sheaf|-|same order, get_barn_node() of the sheaf's node (none on a memoryless node, which has one in 2026); no pfmemalloc flush
 kfree_rcu|__rcu_free_sheaf_prepare|-|same order without the memcg and alloc-tag hooks and the pfmemalloc answer
 kfree_rcu|rcu_free_sheaf_nobarn|-|same order
 kfree_rcu|add_ptr_to_bulk_krc_lock|-|same order
@@ -288,38 +289,38 @@ flush|flush_rcu_sheaf|-|same order
 flush|flush_rcu_sheaves_on_cache|-|same order, with 67ea9d353d0b's lockdep_assert_cpus_held(); sfw->skip is set to false and tested (it exists for M9)
 flush|flush_all_rcu_sheaves|-|same order: deferred_work_barrier() before rcu_barrier() (variant m21 without it)
 flush|__kmem_cache_shrink|mm/slub.c|differs: folded into kmem_cache_shrink(): kasan_cache_shrink(), flush_all(), __kmem_cache_do_shrink()
-flush|__kmem_cache_do_shrink|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
+flush|__kmem_cache_do_shrink|-|same order: every node's s->per_node[].barn first
 flush|barn_shrink|-|same order
 flush|slab_mem_going_offline_callback|-|same order
 barrier|kvfree_rcu_barrier|-|same order
 barrier|kvfree_rcu_barrier_on_cache|-|same order, deferred_work_barrier() between cpus_read_unlock() and rcu_barrier() (variant m21 without it); differs: "has sheaves" is s->cpu_sheaves
 barrier|__kvfree_rcu_barrier|-|same order
 barrier|deferred_work_barrier|mm/slub.c|same order: irq_work_sync() of every possible CPU's deferred work (allocator/kernel/irq_work.c: an irq_work is carried by a work item)
-destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; no SLUB_RCU_DEBUG rcu_barrier(); deferred_work_barrier() before the hotplug lock (variant deferred-barrier-after-shutdown moves it after the shutdown); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
+destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; the SLUB_RCU_DEBUG rcu_barrier() when model_config.slub_rcu_debug is on (variant rcu-debug-no-destroy-barrier without it); deferred_work_barrier() before the hotplug lock (variant deferred-barrier-after-shutdown moves it after the shutdown); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
 destroy|kasan_cache_shutdown|-|same order
-destroy|__kmem_cache_shutdown|-|same order; the barns are n->barn (2026: every node's s->per_node[].barn)
+destroy|__kmem_cache_shutdown|-|same order: every node's s->per_node[].barn first
 destroy|free_partial|-|same order, with dec_slabs_node() under the lock
 destroy|list_slab_objects|-|differs: one report listing up to eight objects; slab errors counted for the KUnit case
 destroy|__kmem_cache_empty|-|same order
 destroy|slab_kmem_cache_release|-|differs: kmem_cache_release() and slab_kmem_cache_release() in one, without kfence and sysfs; checks first that no rcu_free_slab() callback will read the cache
 destroy|__kmem_cache_release|-|same order without cache_random_seq_destroy() and the stats
 destroy|pcs_destroy|-|same order
-destroy|free_kmem_cache_nodes|-|differs: each barn is freed with its node (2026: the barns of every node first, then the nodes)
+destroy|free_kmem_cache_nodes|-|same order: the barns of every node first, then the nodes
 hotplug|slub_cpu_dead|-|same order
 hotplug|__pcs_flush_all_cpu|-|same order
-hotplug|slub_cpu_setup|mm/slub.c|not in the model: 2026 gives a node its barns when its first CPU comes up (slab_barn_nodes); the model's barns exist from cache creation, one per node with memory
+hotplug|slub_cpu_setup|mm/slub.c|not in the model: 2026 gives a node its barns when its first CPU comes up (slab_barn_nodes); the model's barns exist from cache creation, in s->per_node[] of each node with memory
 hotplug|slab_mem_going_online_callback|mm/slub.c|not in the model: no node gains memory at run time
 create|__kmem_cache_create_args|-|differs: argument checks of its own; merging (find_mergeable(), refcount) only when model_config.slab_merge is set (op create_mergeable), a cache given a sheaf_capacity never merges; no kstrdup_const()
 create|create_cache|-|same order
 create|do_kmem_cache_create|-|same order (cpu_sheaves for every cache, the nodes, then the sheaves) without the random sequence, the stats and sysfs
 create|init_percpu_sheaves|-|same order; the bootstrap sheaf is a file-scope static (2026: a static inside the function)
-create|init_kmem_cache_nodes|-|differs: a barn with each node that has memory, in n->barn (2026: barns for the N_ONLINE nodes in s->per_node[])
+create|init_kmem_cache_nodes|-|same order (the nodes, then the barns in s->per_node[]); differs: barns for the nodes with memory only (2026: the N_ONLINE nodes of slab_barn_nodes, memoryless ones too)
 create|calculate_sheaf_capacity|-|same order and figures (sizeof(struct slab_sheaf) taken as the kernel's 32 bytes), no CONFIG_SLUB_TINY and no SLAB_NO_OBJ_EXT boot caches; args->model_default_sheaf_capacity, when set, replaces the size-based figure before the max() with args->sheaf_capacity
 create|calculate_sizes|-|differs: the model's layout (free pointer, redzone); the capacity last, skipped for KMALLOC_NORMAL caches, as in 2026
 create|create_kmalloc_caches|-|differs: KMALLOC_NORMAL only, the sizes named in model_config.kmalloc_sizes, at model_slab_init(); no setup_kmalloc_cache_index_table() (the 96 and 192 classes always exist)
 create|create_kmalloc_cache|-|differs: create_boot_cache()'s alignment and create_cache() in one; refcount 1, on slab_caches (so mergeable caches may merge into it)
 create|bootstrap_kmalloc_sheaves|-|same order over the caches that exist
-create|bootstrap_cache_sheaves|-|same order; barns for the nodes with memory in n->barn (2026: slab_barn_nodes, s->per_node[]); a failure fails model_slab_init() instead of panic()
+create|bootstrap_cache_sheaves|-|same order; barns in s->per_node[] for the nodes with memory (2026: slab_barn_nodes); a failure fails model_slab_init() instead of panic()
 EOF
 }
 

@@ -203,9 +203,13 @@ static const enum stress_stat path_stat[NR_MODEL_RCU_PATHS] = {
 /* The model's rcu free hook: @obj leaves the kfree_rcu machinery. */
 static void rcu_given_back(const void *obj, enum model_rcu_path path)
 {
-	struct bucket *b = bucket_of(obj);
+	struct bucket *b;
 	struct srec *r;
 
+	/* not a kfree_rcu(); stress leaves SLUB_RCU_DEBUG off */
+	if (path == MODEL_RCU_DEBUG)
+		return;
+	b = bucket_of(obj);
 	pthread_mutex_lock(&b->mu);
 	for (r = b->head; r; r = r->next)
 		if (r->obj == obj && !r->freed)

@@ -40,6 +40,9 @@
  *   alias-destroy-no-barrier  the alias's destroy leaves its object pending;
  *             alone harmless (the last destroy waits); the race of two
  *             destroys: corpus/regressions/alias-destroy-no-barrier/
+ *   rcu-debug-no-destroy-barrier
+ *             "Objects remaining": a SLUB_RCU_DEBUG free of a TYPESAFE
+ *             object still waits for its grace period at the shutdown
  *
  * test_every_variant_has_a_case fails when variant_table grows an entry
  * this file does not know.
@@ -975,6 +978,66 @@ static void test_alias_destroy_no_barrier(struct ktest *t)
 	KEXPECT_EQ(t, alias_destroy_pending(t, "alias-destroy-no-barrier"), 1);
 }
 
+/*
+ * SLUB_RCU_DEBUG on, a TYPESAFE cache without sheaves (no rcu_barrier() in
+ * its on-cache barrier): a free waits for slab_free_after_rcu_debug() and
+ * a grace period resumes it; a free whose rcu_delayed_free allocation fails
+ * is not deferred.  The last free is still deferred when the destroy
+ * begins; returns the "Objects remaining" reports.
+ */
+static void rcu_debug_free_new(struct ktest *t, struct kmem_cache *s, bool fail_delayed)
+{
+	void *o = kmem_cache_alloc(s, GFP_KERNEL);
+
+	KASSERT(t, o);
+	if (fail_delayed)
+		vcpu_fail_next(1);	/* kmalloc_obj(*delayed_free, GFP_NOWAIT) */
+	kmem_cache_free(s, o);
+}
+
+static unsigned int rcu_debug_destroy_reports(struct ktest *t, const char *variant)
+{
+	struct kmem_cache *s;
+	unsigned int n;
+
+	if (!start(t, variant, false))
+		return 0;
+	KEXPECT_EQ(t, model_set_slub_rcu_debug(true), 0);
+	s = rt_cache("v_rcu_debug", 0, SLAB_TYPESAFE_BY_RCU);
+	if (!s) {
+		KEXPECT(t, s);
+		rt_stop();
+		return 0;
+	}
+	KEXPECT_EQ(t, model_set_slub_rcu_debug(false), -EBUSY);
+	KEXPECT(t, model_slub_rcu_debug());
+
+	rcu_debug_free_new(t, s, false);
+	KEXPECT_EQ(t, model_cache_rcu_pending(s), 1);
+	vcpu_rcu_gp();
+	KEXPECT_EQ(t, model_cache_rcu_pending(s), 0);
+
+	rcu_debug_free_new(t, s, true);
+	KEXPECT_EQ(t, model_cache_rcu_pending(s), 0);
+
+	rcu_debug_free_new(t, s, false);
+	KEXPECT_EQ(t, model_cache_rcu_pending(s), 1);
+	kmem_cache_destroy(s);
+	n = rt_reports_matching("Objects remaining on __kmem_cache_shutdown()");
+	if (strcmp(variant, "fixed"))
+		expect_sites_reached(t, variant);
+	else
+		RT_EXPECT_CLEAN(t);
+	rt_stop();
+	return n;
+}
+
+static void test_rcu_debug_no_destroy_barrier(struct ktest *t)
+{
+	KEXPECT_EQ(t, rcu_debug_destroy_reports(t, "fixed"), 0);
+	KEXPECT_EQ(t, rcu_debug_destroy_reports(t, "rcu-debug-no-destroy-barrier"), 1);
+}
+
 /* ------------------------------------------------------------------ */
 
 /*
@@ -1034,6 +1097,7 @@ static const struct variant_case variant_cases[] = {
 	{ "ctor-init-on-free", test_ctor_init_on_free },
 	{ "h3", test_h3 },		{ "alias-destroy-no-barrier", test_alias_destroy_no_barrier },
 	{ "kmalloc-unlisted", test_kmalloc_unlisted },
+	{ "rcu-debug-no-destroy-barrier", test_rcu_debug_no_destroy_barrier },
 };
 
 /* variant_table and this file agree, name for name. */
@@ -1093,6 +1157,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_h3),
 	KTEST_CASE(test_alias_destroy_no_barrier),
 	KTEST_CASE(test_kmalloc_unlisted),
+	KTEST_CASE(test_rcu_debug_no_destroy_barrier),
 	{}
 };
 

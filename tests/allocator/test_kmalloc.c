@@ -156,7 +156,7 @@ static void test_kmalloc_caches(struct ktest *t)
 	KEXPECT_EQ(t, k2k->size, 4096);
 	KEXPECT_EQ(t, k2k->sheaf_capacity, 4);
 	KEXPECT(t, !model_is_bootstrap_sheaf(pcs_of(k64, 0)->main));
-	KEXPECT(t, get_node(k64, 0)->barn != NULL);
+	KEXPECT(t, get_barn_node(k64, 0) != NULL);
 	RT_EXPECT_CLEAN(t);
 	rt_stop();
 }

@@ -20,6 +20,14 @@
  *   test_rcu_nolock_irqs_on         interrupts on: call_rcu() at once
  *   test_full_barrier_parked        kvfree_rcu_barrier() waits for a sheaf
  *                                   parked on another vCPU
+ *   test_kfree_nolock_barn_locked   main and spare full, an empty sheaf in
+ *                                   the barn: taken, unless barn->lock is
+ *                                   held (barn_replace_full_sheaf()'s
+ *                                   trylock fails: -EBUSY) and it defers
+ *   test_rcu_nolock_barn_locked     no rcu_free sheaf: the barn's empty one,
+ *                                   unless barn->lock is held
+ *                                   (barn_get_empty_sheaf() fails) and a
+ *                                   new sheaf is allocated
  *
  * Run: ctest -R nolock, or nolock_sim [case...].
  */
@@ -277,6 +285,124 @@ static void test_full_barrier_parked(struct ktest *t)
 	rt_stop();
 }
 
+/*
+ * Main and spare full on vCPU 0 and one empty sheaf in the barn, then
+ * kfree_nolock() with interrupts off; @locked: it interrupted a holder of
+ * barn->lock on this vCPU (rcu_free_sheaf() or barn_shrink() hold it
+ * without the pcs lock).  Returns whether the object was deferred.
+ */
+static bool kfree_nolock_barn(struct ktest *t, bool locked)
+{
+	struct robj *objs[4 * CAP];
+	struct node_barn *barn;
+	struct kmem_cache *s;
+	unsigned long flags;
+	unsigned int i, n;
+	bool defers;
+
+	if (!start(t))
+		return false;
+	s = rt_cache(locked ? "n_barn_locked" : "n_barn_free", CAP, 0);
+	if (!s) {
+		KEXPECT(t, s);
+		rt_stop();
+		return false;
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = new_obj(t, s);
+	for (n = 0; n < ARRAY_SIZE(objs) - 1; n++) {
+		if (pcs_main_size(s, 0) == CAP && pcs_spare_size(s, 0) == CAP)
+			break;
+		kmem_cache_free(s, objs[n]);
+	}
+	barn = get_barn(s);
+	KEXPECT(t, barn && n < ARRAY_SIZE(objs) - 1);
+	if (barn && !barn->nr_empty)
+		barn_put_empty_sheaf(barn, alloc_empty_sheaf(s, GFP_KERNEL));
+	KEXPECT_EQ(t, cache_counts(t, s).barn_empty, 1);
+
+	local_irq_save(flags);
+	if (locked)
+		spin_lock(&barn->lock);
+	kfree_nolock(objs[n]);
+	if (locked)
+		spin_unlock(&barn->lock);
+	local_irq_restore(flags);
+
+	defers = deferred(s) == 1;
+	/* the barn kept its empty sheaf iff the object was deferred */
+	KEXPECT_EQ(t, cache_counts(t, s).barn_empty, defers ? 1 : 0);
+	KEXPECT_EQ(t, pcs_main_size(s, 0), defers ? CAP : 1);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
+	deferred_work_barrier();
+	for (i = n + 1; i < ARRAY_SIZE(objs); i++)
+		kmem_cache_free(s, objs[i]);
+	kmem_cache_destroy(s);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+	return defers;
+}
+
+static void test_kfree_nolock_barn_locked(struct ktest *t)
+{
+	KEXPECT(t, !kfree_nolock_barn(t, false));
+	KEXPECT(t, kfree_nolock_barn(t, true));
+}
+
+/*
+ * kfree_rcu_nolock() on vCPU 0, which has no rcu_free sheaf and no empty
+ * spare, with an empty sheaf in the barn; @locked as above.  Returns the
+ * empty sheaves allocated for the rcu_free sheaf.
+ */
+static long rcu_nolock_barn(struct ktest *t, bool locked)
+{
+	struct stat_snap snap;
+	struct node_barn *barn;
+	struct kmem_cache *s;
+	unsigned long flags;
+	struct robj *o;
+	long allocated;
+
+	if (!start(t))
+		return -1;
+	s = rt_cache(locked ? "n_rcu_barn_locked" : "n_rcu_barn_free", CAP, 0);
+	if (!s) {
+		KEXPECT(t, s);
+		rt_stop();
+		return -1;
+	}
+	barn = get_barn(s);
+	KEXPECT(t, barn && !pcs_of(s, 0)->spare && !pcs_of(s, 0)->rcu_free);
+	barn_put_empty_sheaf(barn, alloc_empty_sheaf(s, GFP_KERNEL));
+	o = new_obj(t, s);
+	KEXPECT(t, o != NULL);
+	stat_snap(s, &snap);
+
+	local_irq_save(flags);
+	if (locked)
+		spin_lock(&barn->lock);
+	kfree_rcu_nolock(o, rcu);
+	if (locked)
+		spin_unlock(&barn->lock);
+	local_irq_restore(flags);
+
+	allocated = stat_delta(s, &snap, SHEAF_ALLOC);
+	KEXPECT_EQ(t, stat_delta(s, &snap, FREE_RCU_SHEAF), 1);
+	KEXPECT_EQ(t, rt_rcu_free_size(s, 0), 1);
+	KEXPECT_EQ(t, cache_counts(t, s).barn_empty, allocated);
+	KEXPECT_EQ(t, model_cache_validate(s, 2), 0);
+	kmem_cache_destroy(s);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+	return allocated;
+}
+
+static void test_rcu_nolock_barn_locked(struct ktest *t)
+{
+	KEXPECT_EQ(t, rcu_nolock_barn(t, false), 0);
+	KEXPECT_EQ(t, rcu_nolock_barn(t, true), 1);
+}
+
 static const struct ktest_case cases[] = {
 	KTEST_CASE(test_kfree_nolock_fast),
 	KTEST_CASE(test_kfree_nolock_in_holder),
@@ -285,6 +411,8 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_rcu_nolock_parks_sheaf),
 	KTEST_CASE(test_rcu_nolock_irqs_on),
 	KTEST_CASE(test_full_barrier_parked),
+	KTEST_CASE(test_kfree_nolock_barn_locked),
+	KTEST_CASE(test_rcu_nolock_barn_locked),
 	{}
 };
 

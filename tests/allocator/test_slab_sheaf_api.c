@@ -468,7 +468,7 @@ static void test_memoryless_node(struct ktest *t)
 
 	KASSERT(t, start_nodes(t, 2, 2, 1UL << 1));
 	KASSERT(t, s = new_cache(t, &cap, NULL));
-	KEXPECT(t, s->node[1] == NULL);
+	KEXPECT(t, get_node(s, 1) == NULL);
 	vcpu_migrate(1);
 	KEXPECT(t, get_barn(s) == NULL);
 
