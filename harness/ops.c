@@ -150,6 +150,7 @@ static void destroy_checked(unsigned int c)
 static void forget_cache(unsigned int c)
 {
 	h.cache[c].s = NULL;
+	h.cache[c].kmalloc = false;
 	shadow_cache_gone(c);
 }
 
@@ -266,7 +267,6 @@ static bool release_kmalloc_handle(unsigned int c)
 	free_all_of(c);
 	h_note(" (%s is never destroyed: objects freed, handle released)",
 	       model_cache_name(h.cache[c].s));
-	h.cache[c].kmalloc = false;
 	forget_cache(c);
 	return true;
 }
@@ -298,7 +298,8 @@ static void exec_destroy_leak(const struct op *op)
 	unsigned long errors;
 	bool was;
 
-	if (!cache_of(c))
+	/* a kmalloc cache is never destroyed, leaking or not */
+	if (!cache_of(c) || release_kmalloc_handle(c))
 		return;
 	/*
 	 * Dropping one reference of a merged cache with objects held would
