@@ -55,7 +55,7 @@ void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)
 		return;
 	}
 
-	if (s->cpu_sheaves) {
+	if (cache_has_sheaves(s)) {
 		/* 0f35040de593 (H2): no hotplug lock; fixed by 67ea9d353d0b */
 		bool hotplug_locked = !variant(VS_H2_NO_CPUS_READ_LOCK);
 

@@ -32,7 +32,8 @@ static LIST_HEAD(model_leaked_caches);
  * The flags that keep a cache from merging, and those that must be the same
  * in both caches: the kernel's sets, less the flags the model does not have.
  */
-#define SLAB_NEVER_MERGE	(SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU | SLAB_NO_MERGE)
+#define SLAB_NEVER_MERGE	(SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE | \
+				 SLAB_NO_MERGE)
 #define SLAB_MERGE_SAME		(SLAB_RECLAIM_ACCOUNT)
 
 /* Merge control: model_slab_init() sets it from model_config.slab_merge. */
@@ -53,20 +54,6 @@ void model_config_default(struct model_config *cfg)
 #endif
 	cfg->quarantine_objects = 64;
 	cfg->exit_checks = true;
-}
-
-static inline unsigned int fls_u(unsigned int x)
-{
-	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
-}
-
-static inline unsigned int get_order(unsigned long size)
-{
-	unsigned int order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
 }
 
 static inline unsigned int order_objects(unsigned int order, unsigned int size)
@@ -123,6 +110,45 @@ static int calculate_order(unsigned int size)
  * Model: the redzone is part of the layout in every build, so a run takes
  * the same decisions with and without ASan; no KASAN metadata is stored.
  */
+unsigned int calculate_sheaf_capacity(struct kmem_cache *s, struct kmem_cache_args *args)
+{
+	unsigned int capacity;
+	size_t size;
+
+	/* Model: no CONFIG_SLUB_TINY */
+	if (s->flags & SLAB_DEBUG_FLAGS)
+		return 0;
+
+	/*
+	 * The boot caches (SLAB_NO_OBJ_EXT, not modelled) and SLAB_NOLEAKTRACE
+	 * caches, which kmemleak allocates from, have no sheaves.
+	 */
+	if (s->flags & SLAB_NOLEAKTRACE)
+		return 0;
+
+	/* two sheaves per CPU, so about half of the old per-CPU partial figure */
+	if (s->size >= PAGE_SIZE)
+		capacity = 4;
+	else if (s->size >= 1024)
+		capacity = 12;
+	else if (s->size >= 256)
+		capacity = 26;
+	else
+		capacity = 60;
+
+	/* the sheaf grows to fill the kmalloc bucket it is allocated from */
+	size = MODEL_KERNEL_SHEAF_SIZE + capacity * sizeof(void *);
+	size = kmalloc_size_roundup(size);
+	capacity = (unsigned int)((size - MODEL_KERNEL_SHEAF_SIZE) / sizeof(void *));
+
+	/* Model: a caller's stand-in for the size-based figure (slab.h) */
+	if (args->model_default_sheaf_capacity)
+		capacity = args->model_default_sheaf_capacity;
+
+	/* an explicit request (for kmem_cache_prefill_sheaf()) is a minimum */
+	return max(capacity, args->sheaf_capacity);
+}
+
 static int calculate_sizes(struct kmem_cache_args *args, struct kmem_cache *s)
 {
 	unsigned int size = ALIGN(s->object_size, sizeof(void *));
@@ -143,6 +169,10 @@ static int calculate_sizes(struct kmem_cache_args *args, struct kmem_cache *s)
 	order = calculate_order(size);
 	if (order < 0)
 		return 0;
+
+	/* a kmalloc cache gets its sheaves from bootstrap_kmalloc_sheaves() */
+	if (!is_kmalloc_normal(s))
+		s->sheaf_capacity = calculate_sheaf_capacity(s, args);
 
 	s->oo = oo_make((unsigned int)order, size);
 	s->min = oo_make(get_order(size), size);
@@ -261,8 +291,7 @@ static struct kmem_cache *__kmem_cache_alias(const char *name, unsigned int size
 
 static void __kmem_cache_release(struct kmem_cache *s)
 {
-	if (s->cpu_sheaves)
-		pcs_destroy(s);
+	pcs_destroy(s);
 	free_kmem_cache_nodes(s);
 }
 
@@ -286,26 +315,21 @@ static int do_kmem_cache_create(struct kmem_cache *s, const char *name,
 	s->min_partial = min_t(unsigned long, MAX_PARTIAL, (fls_u(s->size) - 1) / 2);
 	s->min_partial = max_t(unsigned long, MIN_PARTIAL, s->min_partial);
 
-	if (args->sheaf_capacity && !(s->flags & SLAB_DEBUG_FLAGS)) {
-		s->cpu_sheaves = alloc_percpu(struct slub_percpu_sheaves);
-		if (!s->cpu_sheaves) {
-			err = -ENOMEM;
-			goto out;
-		}
-		for_each_possible_cpu(cpu)
-			memset(per_cpu_ptr(s->cpu_sheaves, cpu), 0,
-			       sizeof(struct slub_percpu_sheaves));
-		s->sheaf_capacity = args->sheaf_capacity;
+	s->cpu_sheaves = alloc_percpu(struct slub_percpu_sheaves);
+	if (!s->cpu_sheaves) {
+		err = -ENOMEM;
+		goto out;
 	}
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(s->cpu_sheaves, cpu), 0, sizeof(struct slub_percpu_sheaves));
 
 	if (!init_kmem_cache_nodes(s))
 		goto out;
 
-	if (s->cpu_sheaves) {
-		err = init_percpu_sheaves(s);
-		if (err)
-			goto out;
-	}
+	err = init_percpu_sheaves(s);
+	if (err)
+		goto out;
+
 	err = 0;
 out:
 	if (err)
@@ -333,6 +357,29 @@ static struct kmem_cache *create_cache(const char *name, unsigned int object_siz
 
 	s->refcount = 1;
 	list_add(&s->list, &slab_caches);
+	return s;
+}
+
+/*
+ * create_boot_cache() and create_kmalloc_cache() in one: a kmalloc cache is
+ * aligned to the largest power of two that divides its size, and its
+ * sheaves come later, from bootstrap_kmalloc_sheaves().  Under slab_mutex.
+ */
+struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int size, slab_flags_t flags)
+{
+	struct kmem_cache_args kmem_args = {};
+	unsigned int align = ARCH_SLAB_MINALIGN;
+	struct kmem_cache *s;
+
+	flags |= SLAB_KMALLOC;
+	align = max(align, 1U << (__builtin_ffs((int)size) - 1));
+	kmem_args.align = calculate_alignment(flags, align, size);
+	s = create_cache(name, size, &kmem_args, flags);
+	if (IS_ERR(s))
+		return NULL;
+	/* kmalloc-unlisted: the cache is left off slab_caches */
+	if (variant(VS_KMALLOC_UNLISTED))
+		list_del_init(&s->list);
 	return s;
 }
 
@@ -366,9 +413,6 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 	}
 
 	cargs = *args;
-	/* Model: the default capacity stands for calculate_sheaf_capacity()'s (slab.h) */
-	if (!cargs.sheaf_capacity)
-		cargs.sheaf_capacity = args->model_default_sheaf_capacity;
 	cargs.align = calculate_alignment(flags, args->align, size);
 	s = create_cache(name, size, &cargs, flags);
 	if (IS_ERR(s)) {
@@ -571,7 +615,7 @@ static void model_release_cache(struct kmem_cache *s)
 	int node;
 
 	model_cache_enter(s);
-	if (s->cpu_sheaves)
+	if (cache_has_sheaves(s))
 		for_each_possible_cpu(cpu)
 			if (per_cpu_ptr(s->cpu_sheaves, cpu)->main)
 				__pcs_flush_all_cpu(s, cpu);
@@ -589,7 +633,7 @@ static void model_release_cache(struct kmem_cache *s)
 	 * queued since model_slab_exit()'s own rcu_barrier().  At exit the
 	 * second barrier is cheap, and kmem_cache_release() checks for them.
 	 */
-	if (s->cpu_sheaves || (s->flags & SLAB_TYPESAFE_BY_RCU))
+	if (cache_has_sheaves(s) || (s->flags & SLAB_TYPESAFE_BY_RCU))
 		rcu_barrier();
 
 	model_free_node_slabs(s);
@@ -636,7 +680,19 @@ int model_slab_init(const struct model_config *cfg)
 	err = kvfree_rcu_init();
 	if (err)
 		goto out_cpuhp;
+
+	mutex_lock(&slab_mutex);
+	err = create_kmalloc_caches(cfg->kmalloc_sizes);
+	if (!err)
+		bootstrap_kmalloc_sheaves();
+	mutex_unlock(&slab_mutex);
+	if (err)
+		goto out_kmalloc;
 	return 0;
+
+out_kmalloc:
+	/* what was created is released by model_slab_exit(), which the caller still runs */
+	return err;
 
 out_cpuhp:
 	cpuhp_remove_state_nocalls(CPUHP_SLUB_DEAD);
@@ -660,8 +716,11 @@ void model_slab_exit(void)
 	model_quarantine_exit();
 
 	mutex_lock(&slab_mutex);
+	model_kmalloc_exit();
 	list_for_each_entry_safe(s, t, &slab_caches, list) {
-		WARN(1, "cache %s was not destroyed before model_slab_exit()", s->name);
+		/* the kmalloc caches live as long as the model */
+		WARN(!is_kmalloc_cache(s) || s->refcount != 1,
+		     "cache %s was not destroyed before model_slab_exit()", s->name);
 		list_del(&s->list);
 		model_release_cache(s);
 	}
@@ -707,5 +766,10 @@ unsigned int kmem_cache_size(const struct kmem_cache *s)
 
 bool model_cache_has_sheaves(const struct kmem_cache *s)
 {
-	return s->cpu_sheaves != NULL;
+	return cache_has_sheaves(s);
+}
+
+unsigned int model_cache_sheaf_capacity(const struct kmem_cache *s)
+{
+	return s->sheaf_capacity;
 }

@@ -175,6 +175,23 @@ static void check_pcs(struct check_ctx *cx)
 	}
 }
 
+/* A cache without sheaves: every pcs->main is the bootstrap sheaf, still empty. */
+static void check_bootstrap_pcs(struct check_ctx *cx)
+{
+	struct kmem_cache *s = cx->s;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, cpu);
+
+		if (!model_is_bootstrap_sheaf(pcs->main) || pcs->main->size || pcs->spare ||
+		    pcs->rcu_free)
+			check_fail(cx, "cpu %u: a cache without sheaves has main %p (size %u), spare %p, rcu_free %p",
+				   cpu, (void *)pcs->main, pcs->main ? pcs->main->size : 0,
+				   (void *)pcs->spare, (void *)pcs->rcu_free);
+	}
+}
+
 static void check_barn(struct check_ctx *cx, struct kmem_cache_node *n)
 {
 	struct node_barn *barn = get_barn_node(cx->s, n->node);
@@ -302,14 +319,18 @@ static int check_cache(struct check_ctx *cx)
 		c->objects += n->total_objects;
 		c->inuse += n->model_inuse;
 		c->partial += n->nr_partial;
-		if (!!get_barn_node(s, node) != !!s->cpu_sheaves)
-			check_fail(cx, "node %d: barn %p, cpu_sheaves %p", node,
-				   (void *)get_barn_node(s, node), (void *)s->cpu_sheaves);
+		if (!!get_barn_node(s, node) != cache_has_sheaves(s))
+			check_fail(cx, "node %d: barn %p, sheaf capacity %u", node,
+				   (void *)get_barn_node(s, node), s->sheaf_capacity);
 		else if (get_barn_node(s, node))
 			check_barn(cx, n);
 	}
-	if (s->cpu_sheaves)
+	if (!s->cpu_sheaves)
+		check_fail(cx, "no cpu_sheaves");
+	else if (cache_has_sheaves(s))
 		check_pcs(cx);
+	else
+		check_bootstrap_pcs(cx);
 
 	c->live = model_count_read(s->model_live);
 	c->prefilled = model_count_read(s->model_prefilled);

@@ -87,7 +87,7 @@ static bool __model_racy has_pcs_used(int cpu, struct kmem_cache *s)
 {
 	struct slub_percpu_sheaves *pcs;
 
-	if (!s->cpu_sheaves)
+	if (!cache_has_sheaves(s))
 		return false;
 	if (variant(VS_F3_FLUSH_EVERY_CPU))
 		return true;
@@ -104,7 +104,7 @@ static void flush_cpu_slab(struct work_struct *w)
 
 	model_cache_enter(s);
 	model_trace("flush_cpu_slab(%s) runs", s->name);
-	if (s->cpu_sheaves)
+	if (cache_has_sheaves(s))
 		pcs_flush_all(s);
 	model_cache_exit(s);
 }
@@ -157,7 +157,7 @@ int slub_cpu_dead(unsigned int cpu)
 
 	mutex_lock(&slab_mutex);
 	list_for_each_entry(s, &slab_caches, list) {
-		if (!s->cpu_sheaves)
+		if (!cache_has_sheaves(s))
 			continue;
 		model_cache_enter(s);
 		__pcs_flush_all_cpu(s, cpu);

@@ -115,6 +115,16 @@
 #define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
 #define ARCH_SLAB_MINALIGN	__alignof__(unsigned long long)
 #define MODEL_NAME_LEN		32
+#define KMALLOC_SHIFT_LOW	3	/* kmalloc-8 */
+#define KMALLOC_SHIFT_HIGH	(PAGE_SHIFT + 1)
+#define KMALLOC_MAX_CACHE_SIZE	(1UL << KMALLOC_SHIFT_HIGH)	/* kmalloc-8k */
+/*
+ * Model: sizeof(struct slab_sheaf) as the kernel lays it out on 64-bit: a
+ * 16-byte union (rcu_head, barn_list, capacity and pfmemalloc), the cache
+ * pointer, size and node.  The model's struct carries more (an llist node
+ * in the union, model_role), which must not change the capacities.
+ */
+#define MODEL_KERNEL_SHEAF_SIZE	32
 
 /* ------------------------------------------------------------------ */
 /* struct slab (slab.c)                                                 */
@@ -276,7 +286,7 @@ static inline unsigned int oo_objects(struct kmem_cache_order_objects x)
 }
 
 struct kmem_cache {
-	/* NULL for a cache without sheaves: the 0f35040de593-era "has sheaves" test */
+	/* every cache has them; see cache_has_sheaves() */
 	struct slub_percpu_sheaves __percpu *cpu_sheaves;
 	slab_flags_t flags;
 	unsigned long min_partial;	/* empty slabs kept on a partial list */
@@ -285,7 +295,7 @@ struct kmem_cache {
 	unsigned int offset;		/* free pointer offset (layout only, Model) */
 	unsigned int inuse;		/* object_size rounded to a word */
 	unsigned int align;
-	unsigned int sheaf_capacity;	/* 0 iff cpu_sheaves == NULL */
+	unsigned int sheaf_capacity;	/* 0: pcs->main is the bootstrap sheaf */
 	struct kmem_cache_order_objects oo;	/* preferred slab order */
 	struct kmem_cache_order_objects min;	/* fallback slab order */
 	void (*ctor)(void *object);
@@ -325,6 +335,29 @@ static inline struct kmem_cache_node *get_node(const struct kmem_cache *s, int n
 	if (node < 0 || (unsigned int)node >= nr_node_ids)
 		return NULL;
 	return s->per_node[node].node;
+}
+
+/*
+ * Every cache has s->cpu_sheaves; a cache without real sheaves (a debug or
+ * SLAB_NOLEAKTRACE cache, or a kmalloc cache before
+ * bootstrap_kmalloc_sheaves()) has capacity 0 and every pcs->main on the
+ * one static bootstrap sheaf, which is empty and full at once, so that the
+ * fast paths fail into the slow paths, which test this and back off.
+ */
+static inline bool cache_has_sheaves(const struct kmem_cache *s)
+{
+	return s->sheaf_capacity;
+}
+
+static inline bool is_kmalloc_cache(const struct kmem_cache *s)
+{
+	return s->flags & SLAB_KMALLOC;
+}
+
+/* Model: there are only KMALLOC_NORMAL caches (no DMA, no accounting) */
+static inline bool is_kmalloc_normal(const struct kmem_cache *s)
+{
+	return is_kmalloc_cache(s) && !(s->flags & SLAB_RECLAIM_ACCOUNT);
 }
 
 static inline struct node_barn *get_barn_node(const struct kmem_cache *s, int node)
@@ -449,6 +482,35 @@ bool model_slab_kunit_test(void);
 
 /* node.c */
 int init_kmem_cache_nodes(struct kmem_cache *s);
+
+static inline unsigned int fls_u(unsigned int x)
+{
+	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
+}
+
+static inline unsigned int get_order(unsigned long size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/* kmalloc.c */
+extern struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 1];
+size_t kmalloc_size_roundup(size_t size);
+unsigned int model_kmalloc_index(size_t size);
+struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags);
+const char *model_kmalloc_name(size_t size);
+int create_kmalloc_caches(unsigned int model_mask);
+void bootstrap_kmalloc_sheaves(void);
+void model_kmalloc_exit(void);
+bool model_is_kmalloc_boot_cache(const struct kmem_cache *s);
+
+/* cache.c, for kmalloc.c */
+unsigned int calculate_sheaf_capacity(struct kmem_cache *s, struct kmem_cache_args *args);
+struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int size, slab_flags_t flags);
 void free_kmem_cache_nodes(struct kmem_cache *s);
 void add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail);
 void remove_partial(struct kmem_cache_node *n, struct slab *slab);
@@ -477,6 +539,7 @@ void __kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
 void slab_free_after_rcu_debug(struct rcu_head *rcu_head);
 
 /* sheaf.c */
+struct slab_sheaf *__alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp, unsigned int capacity);
 struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp);
 void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf);
 int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp);
@@ -499,6 +562,7 @@ void barn_shrink(struct kmem_cache *s, struct node_barn *barn);
 
 /* pcs.c */
 int init_percpu_sheaves(struct kmem_cache *s);
+bool model_is_bootstrap_sheaf(const struct slab_sheaf *sheaf);
 void pcs_destroy(struct kmem_cache *s);
 void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp, int node);
 bool free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin);

@@ -37,7 +37,7 @@ int init_kmem_cache_nodes(struct kmem_cache *s)
 		s->per_node[node].node = n;
 	}
 
-	if (!s->cpu_sheaves)
+	if (!cache_has_sheaves(s))
 		return 1;
 
 	/*
@@ -382,7 +382,7 @@ int __kmem_cache_shutdown(struct kmem_cache *s)
 	flush_all_cpus_locked(s);
 
 	/* we might have rcu sheaves in flight; M13 does not wait for them */
-	if (s->cpu_sheaves && !variant(VS_M13_NO_SHUTDOWN_BARRIER))
+	if (cache_has_sheaves(s) && !variant(VS_M13_NO_SHUTDOWN_BARRIER))
 		rcu_barrier();
 
 	/*

@@ -137,8 +137,7 @@ void kfree_nolock(const void *object)
 	if (!model_slab_free_hook_nolock(s, x))
 		goto out;
 
-	if (s->cpu_sheaves && likely(slab_nid(slab) == numa_mem_id()) &&
-	    likely(free_to_pcs(s, x, false)))
+	if (likely(slab_nid(slab) == numa_mem_id()) && likely(free_to_pcs(s, x, false)))
 		goto out;
 
 	/*

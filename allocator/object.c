@@ -34,10 +34,9 @@ static inline bool slab_want_init_on_free(struct kmem_cache *s)
 static void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
 			     unsigned long addr, size_t orig_size)
 {
-	void *object = NULL;
+	void *object;
 
-	if (s->cpu_sheaves)
-		object = alloc_from_pcs(s, gfpflags, node);
+	object = alloc_from_pcs(s, gfpflags, node);
 
 	if (!object)
 		object = __slab_alloc_node(s, gfpflags, node, addr, (unsigned int)orig_size);
@@ -66,6 +65,41 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node)
 	return ret;
 }
 
+/* kmalloc(): a kmalloc cache by size (kmalloc.c), then as kmem_cache_alloc() */
+static void *__do_kmalloc_node(size_t size, gfp_t flags, int node, unsigned long caller)
+{
+	struct kmem_cache *s;
+	void *ret;
+
+	/* Model: no large kmalloc (pages straight from the page allocator) */
+	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
+		return NULL;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+
+	s = kmalloc_slab(size, flags);
+	if (WARN_ONCE(!s, "kmalloc(%zu): %s was not in model_config.kmalloc_sizes", size,
+		      model_kmalloc_name(size)))
+		return NULL;
+
+	model_cache_enter(s);
+	ret = slab_alloc_node(s, flags, node, caller, size);
+	model_cache_exit(s);
+	/* Model: kasan_kmalloc()'s poisoning of the tail past @size is not modelled */
+	return ret;
+}
+
+void *kmalloc(size_t size, gfp_t flags)
+{
+	return __do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);
+}
+
+void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	return __do_kmalloc_node(size, flags, node, _RET_IP_);
+}
+
 /*
  * The single-object free: hooks, then the local node's sheaves, else the
  * slab.  Objects of a remote node bypass the sheaves.
@@ -76,10 +110,8 @@ static void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 	if (unlikely(!slab_free_hook(s, object, slab_want_init_on_free(s), false)))
 		return;
 
-	if (s->cpu_sheaves && likely(slab_nid(slab) == numa_mem_id())) {
-		if (likely(free_to_pcs(s, object, true)))
-			return;
-	}
+	if (likely(slab_nid(slab) == numa_mem_id()) && likely(free_to_pcs(s, object, true)))
+		return;
 
 	do_slab_free(s, slab, &object, 1, addr);
 }
@@ -259,7 +291,7 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 		return;
 
 	/* the sheaves cannot use detached freelists: another path entirely */
-	if (s && s->cpu_sheaves) {
+	if (s && cache_has_sheaves(s)) {
 		model_cache_enter(s);
 		free_to_pcs_bulk(s, size, p);
 		model_cache_exit(s);
@@ -287,8 +319,7 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void *
 		return 0;
 
 	model_cache_enter(s);
-	if (s->cpu_sheaves)
-		i = alloc_from_pcs_bulk(s, size, p);
+	i = alloc_from_pcs_bulk(s, size, p);
 
 	if (i < size) {
 		/* out of memory: no point giving the rest back to the sheaves */

@@ -11,6 +11,19 @@
  */
 #include "internal.h"
 
+/*
+ * Shared by every cache without sheaves.  Its size 0 fails the allocation
+ * fast path and equals capacity 0, which fails the free fast path; the
+ * slow paths then see !cache_has_sheaves() and back off.  Nothing ever
+ * writes it, and its NULL cache tells it from a real sheaf.
+ */
+static struct slab_sheaf bootstrap_sheaf;
+
+bool model_is_bootstrap_sheaf(const struct slab_sheaf *sheaf)
+{
+	return sheaf == &bootstrap_sheaf;
+}
+
 int init_percpu_sheaves(struct kmem_cache *s)
 {
 	unsigned int cpu;
@@ -19,7 +32,16 @@ int init_percpu_sheaves(struct kmem_cache *s)
 		struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, cpu);
 
 		local_trylock_init(&pcs->lock);
-		pcs->main = alloc_empty_sheaf(s, GFP_KERNEL);
+
+		/*
+		 * Debug and SLAB_NOLEAKTRACE caches keep the bootstrap sheaf;
+		 * a kmalloc cache has it until bootstrap_cache_sheaves().
+		 */
+		if (!s->sheaf_capacity)
+			pcs->main = &bootstrap_sheaf;
+		else
+			pcs->main = alloc_empty_sheaf(s, GFP_KERNEL);
+
 		if (!pcs->main)
 			return -ENOMEM;
 	}
@@ -34,6 +56,14 @@ int init_percpu_sheaves(struct kmem_cache *s)
 void pcs_destroy(struct kmem_cache *s)
 {
 	unsigned int cpu;
+
+	/* unwinding a create that failed before or while allocating them */
+	if (!s->cpu_sheaves)
+		return;
+
+	/* every pcs->main is the bootstrap sheaf: nothing to free */
+	if (!cache_has_sheaves(s))
+		goto free_pcs;
 
 	for_each_possible_cpu(cpu) {
 		struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, cpu);
@@ -51,6 +81,7 @@ void pcs_destroy(struct kmem_cache *s)
 		}
 	}
 
+free_pcs:
 	free_percpu(s->cpu_sheaves);
 	s->cpu_sheaves = NULL;
 }
@@ -70,6 +101,12 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, 
 	bool can_alloc;
 
 	lockdep_assert_held(this_cpu_ptr(&s->cpu_sheaves->lock));
+
+	/* bootstrap or debug cache: back off */
+	if (unlikely(!cache_has_sheaves(s))) {
+		local_unlock(&s->cpu_sheaves->lock);
+		return NULL;
+	}
 
 	if (pcs->spare && pcs->spare->size > 0) {
 		swap(pcs->main, pcs->spare);
@@ -280,6 +317,12 @@ __pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 
 restart:
 	lockdep_assert_held(this_cpu_ptr(&s->cpu_sheaves->lock));
+
+	/* bootstrap or debug cache: back off */
+	if (unlikely(!cache_has_sheaves(s))) {
+		local_unlock(&s->cpu_sheaves->lock);
+		return NULL;
+	}
 
 	barn = get_barn(s);
 	if (!barn) {

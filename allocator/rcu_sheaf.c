@@ -96,6 +96,12 @@ bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj, bool allow_spin)
 		struct slab_sheaf *empty;
 		struct node_barn *barn;
 
+		/* bootstrap or debug cache: fall back */
+		if (unlikely(!cache_has_sheaves(s))) {
+			local_unlock(&s->cpu_sheaves->lock);
+			goto fail;
+		}
+
 		if (pcs->spare && pcs->spare->size == 0) {
 			pcs->rcu_free = pcs->spare;
 			pcs->spare = NULL;
@@ -228,9 +234,6 @@ bool kfree_rcu_sheaf(void *obj, bool allow_spin)
 		return false;
 
 	s = slab->slab_cache;
-	if (!s->cpu_sheaves)
-		return false;
-
 	if (slab_nid(slab) != numa_mem_id())
 		return false;
 
@@ -430,7 +433,7 @@ void flush_all_rcu_sheaves(void)
 	mutex_lock(&slab_mutex);
 
 	list_for_each_entry(s, &slab_caches, list) {
-		if (!s->cpu_sheaves)
+		if (!cache_has_sheaves(s))
 			continue;
 		flush_rcu_sheaves_on_cache(s);
 	}

@@ -28,21 +28,26 @@ void model_sheaf_role(struct slab_sheaf *sheaf, enum model_sheaf_role from,
 	sheaf->model_role = to;
 }
 
-struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp)
+/* An empty sheaf with room for @capacity objects (bootstrap_cache_sheaves() names it). */
+struct slab_sheaf *__alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp, unsigned int capacity)
 {
 	struct slab_sheaf *sheaf;
 
 	if (gfp & __GFP_NO_OBJ_EXT)
 		return NULL;
 
-	sheaf = vcpu_alloc(struct_size(sheaf, objects, s->sheaf_capacity),
-			   gfp | __GFP_ZERO);
+	sheaf = vcpu_alloc(struct_size(sheaf, objects, capacity), gfp | __GFP_ZERO);
 	if (unlikely(!sheaf))
 		return NULL;
 
 	sheaf->cache = s;
 	stat(s, SHEAF_ALLOC);
 	return sheaf;
+}
+
+struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp)
+{
+	return __alloc_empty_sheaf(s, gfp, s->sheaf_capacity);
 }
 
 void free_empty_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf)
@@ -116,14 +121,8 @@ static struct slab_sheaf *__kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t
 	struct slab_sheaf *sheaf = NULL;
 	struct node_barn *barn;
 
-	/*
-	 * Model: !s->cpu_sheaves is also oversize here; 0f35040de593 would take the pcs
-	 * lock of a cache without sheaves for a request of size 0.
-	 */
-	if (unlikely(size > s->sheaf_capacity || !s->cpu_sheaves)) {
-		/* slab_debug disables sheaves on purpose; anything else is odd */
-		WARN_ON_ONCE(s->sheaf_capacity == 0 && !(s->flags & SLAB_DEBUG_FLAGS));
-
+	/* a cache without sheaves has capacity 0: every request is oversize */
+	if (unlikely(size > s->sheaf_capacity)) {
 		sheaf = vcpu_alloc(struct_size(sheaf, objects, size), gfp | __GFP_ZERO);
 		if (!sheaf)
 			return NULL;
@@ -207,8 +206,7 @@ void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp, struct slab_sheaf 
 	model_count_add(s->model_prefilled, -(long)sheaf->size);
 	model_sheaf_role(sheaf, MODEL_SHEAF_PREFILLED, MODEL_SHEAF_DETACHED);
 
-	if (unlikely(sheaf->capacity != s->sheaf_capacity || sheaf->pfmemalloc ||
-		     !s->cpu_sheaves)) {
+	if (unlikely(sheaf->capacity != s->sheaf_capacity || sheaf->pfmemalloc)) {
 		sheaf_flush_unused(s, sheaf);
 		vcpu_free(sheaf);
 		goto out;

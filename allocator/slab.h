@@ -24,18 +24,25 @@ typedef unsigned int slab_flags_t;
 #define SLAB_TYPESAFE_BY_RCU	0x00080000u	/* slab pages freed after a grace period */
 #define SLAB_NO_MERGE		0x01000000u	/* never merge with another cache */
 #define SLAB_RED_ZONE		0x00000400u	/* a debug flag: disables sheaves */
+#define SLAB_KMALLOC		0x00001000u	/* a kmalloc-<size> cache */
+#define SLAB_NOLEAKTRACE	0x00800000u	/* kmemleak skips it: no sheaves, never merged */
 #define SLAB_DEBUG_FLAGS	(SLAB_RED_ZONE)
 
 struct kmem_cache_args {
 	unsigned int align;
-	unsigned int sheaf_capacity;	/* 0: no sheaves; else the cache is never merged */
+	/*
+	 * At least this many objects per sheaf (0: the default); a cache that
+	 * asks is never merged.  Every cache has sheaves, with the capacity
+	 * calculate_sheaf_capacity() computes from the object size, except the
+	 * ones it excludes: SLAB_DEBUG_FLAGS and SLAB_NOLEAKTRACE caches.
+	 */
+	unsigned int sheaf_capacity;
 	void (*ctor)(void *object);
 	/*
-	 * Model: in the kernel every cache has sheaves, sized by
-	 * calculate_sheaf_capacity() when sheaf_capacity is 0, and such a
-	 * cache may be merged; the model's caches have sheaves only when asked.
-	 * A caller that wants the kernel's default names the capacity here
-	 * (0: no sheaves): the cache gets sheaves and stays mergeable.
+	 * Model: replaces the default capacity that calculate_sheaf_capacity()
+	 * computes from the object size (4 to 60 objects), so that a test can
+	 * fill a sheaf with a few objects; 0 keeps the kernel's figure.  Unlike
+	 * sheaf_capacity it leaves the cache mergeable.
 	 */
 	unsigned int model_default_sheaf_capacity;
 };
@@ -57,6 +64,13 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node);
 void kmem_cache_free(struct kmem_cache *s, void *object);
 /* Finds the cache from the object, as virt_to_slab() does; kfree(NULL) is a no-op. */
 void kfree(const void *object);
+/* From the kmalloc-<size> cache serving @size (model_config.kmalloc_sizes); NULL above 8 KiB. */
+void *kmalloc(size_t size, gfp_t flags);
+void *kmalloc_node(size_t size, gfp_t flags, int node);
+/* The model_config.kmalloc_sizes bit of the cache serving @size (1..8192), or 0 above. */
+unsigned int model_kmalloc_size_bit(size_t size);
+/* The kmalloc cache serving @size, NULL if the model did not create it. */
+struct kmem_cache *model_kmalloc_cache(size_t size);
 void kvfree(const void *object);
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p);
 /* s may be NULL: each object's cache is looked up (kfree_bulk). */
@@ -140,6 +154,12 @@ struct model_config {
 	 */
 	bool slab_merge;
 	/*
+	 * Model: the kmalloc caches to create, a bit per kmalloc index
+	 * (model_kmalloc_size_bit()); a kernel has them all, the model only
+	 * those a caller will kmalloc() from.  Default: none.
+	 */
+	unsigned int kmalloc_sizes;
+	/*
 	 * CONFIG_SLUB_RCU_DEBUG: a free of a SLAB_TYPESAFE_BY_RCU object is
 	 * finished by an RCU callback, so that it is poisoned only after a
 	 * grace period; off by default.
@@ -175,6 +195,7 @@ void model_slab_exit(void);
 const char *model_cache_name(const struct kmem_cache *s);
 unsigned int kmem_cache_size(const struct kmem_cache *s);
 bool model_cache_has_sheaves(const struct kmem_cache *s);
+unsigned int model_cache_sheaf_capacity(const struct kmem_cache *s);
 struct kmem_cache *model_virt_to_cache(const void *object);
 
 #endif /* SHEAF_SLAB_H */

@@ -89,6 +89,11 @@ const struct variant_desc variant_table[] = {
 	  "kvfree_rcu_barrier() and kvfree_rcu_barrier_on_cache() call rcu_barrier() without "
 	  "deferred_work_barrier() first",
 	  "M21", "barrier contract: a parked rcu sheaf gets its call_rcu() after the barrier" },
+	{ "kmalloc-unlisted", BIT(VS_KMALLOC_UNLISTED),
+	  "create_kmalloc_cache() leaves the cache off slab_caches, so whatever walks the "
+	  "caches (flush_all_rcu_sheaves(), slub_cpu_dead()) misses the kmalloc caches",
+	  "a mutant of create_kmalloc_cache()",
+	  "barrier contract: a kfree_rcu()'d kmalloc object pending after kvfree_rcu_barrier()" },
 	{ "m22", BIT(VS_M22_BARN_COUNT),
 	  "barn_put_empty_sheaf() does not count the sheaf in nr_empty",
 	  "M22", "structure check: barn counter != list length" },

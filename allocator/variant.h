@@ -49,6 +49,7 @@ enum variant_site {
 	VS_DEFERRED_BARRIER_AFTER_SHUTDOWN, /* kmem_cache_destroy(): deferred_work_barrier() after the shutdown */
 	VS_H3_NO_WAIT_OVERRIDE,		/* ec66e0d59952: __kfree_rcu_sheaf() without kfree_rcu_sheaf_map */
 	VS_ALIAS_DESTROY_NO_BARRIER,	/* alias-destroy-no-barrier: only a destroy seeing refcount 1 waits */
+	VS_KMALLOC_UNLISTED,		/* kmalloc-unlisted: create_kmalloc_cache() without list_add() */
 	VS_RCU_DEBUG_NO_DESTROY_BARRIER, /* rcu-debug-no-destroy-barrier: destroy skips SLUB_RCU_DEBUG's rcu_barrier() */
 	NR_VARIANT_SITES
 };

@@ -54,6 +54,7 @@ struct h_state {
 		unsigned int users;		/* ops running that name it */
 		bool dying;			/* destroy in progress */
 		bool creating;			/* create in progress */
+		bool kmalloc;			/* names a kmalloc cache (op kmalloc) */
 	} cache[H_CACHES];
 	struct h_sheaf {
 		struct slab_sheaf *sheaf;	/* NULL: the handle names nothing */

@@ -155,13 +155,16 @@ static void forget_cache(unsigned int c)
 
 /* ---------------------------------------------------------------- ops */
 
+#define CAP_KERNEL	(-1)	/* create_default: the capacity calculate_sheaf_capacity() gives */
+
 /*
- * create, create_mergeable and create_ctor: @mergeable leaves SLAB_NO_MERGE
- * out and gives the capacity as the cache's default one, which, unlike an
- * explicit args.sheaf_capacity, does not make the cache unmergeable
- * (slab.h); @ctor is the harness's constructor, or NULL.
+ * create, create_mergeable, create_ctor and create_default: @mergeable
+ * leaves SLAB_NO_MERGE out and gives the capacity as the cache's default
+ * one, which, unlike an explicit args.sheaf_capacity, does not make the
+ * cache unmergeable (slab.h); @ctor is the harness's constructor, or NULL;
+ * @cap the op's sheaf= operand, or CAP_KERNEL.
  */
-static void create_one(const struct op *op, bool mergeable, void (*ctor)(void *))
+static void create_one(const struct op *op, bool mergeable, void (*ctor)(void *), int cap)
 {
 	unsigned int c = op->arg[0], size = op->arg[1], fl = op->arg[2];
 	unsigned int k = (fl >> CFLAG_ALIGN_SHIFT) & 7, d;
@@ -178,10 +181,19 @@ static void create_one(const struct op *op, bool mergeable, void (*ctor)(void *)
 	}
 	if (ctor && size < H_CTOR_MIN_SIZE)
 		size = H_CTOR_MIN_SIZE;
-	if (mergeable)
-		args.model_default_sheaf_capacity = op->arg[3];
+	/*
+	 * sheaf=0: a cache calculate_sheaf_capacity() excludes, which is also
+	 * never merged; sheaf=N: exactly N, the default capacity's stand-in
+	 * (slab.h), which create also asks for explicitly.
+	 */
+	if (cap == CAP_KERNEL)
+		;
+	else if (!cap)
+		flags |= SLAB_NOLEAKTRACE;
+	else if (mergeable)
+		args.model_default_sheaf_capacity = (unsigned int)cap;
 	else
-		args.sheaf_capacity = op->arg[3];
+		args.sheaf_capacity = args.model_default_sheaf_capacity = (unsigned int)cap;
 	if (fl & CFLAG_TYPESAFE)
 		flags |= SLAB_TYPESAFE_BY_RCU;
 	if (fl & CFLAG_HWALIGN)
@@ -193,7 +205,10 @@ static void create_one(const struct op *op, bool mergeable, void (*ctor)(void *)
 	}
 	h.cache[c].s = s;
 	shadow_cache_set(c, s, size, fl & CFLAG_TYPESAFE, ctor != NULL);
-	h_note(" %s", model_cache_has_sheaves(s) ? "with sheaves" : "without sheaves");
+	if (cap == CAP_KERNEL)
+		h_note(" with %u-object sheaves", model_cache_sheaf_capacity(s));
+	else
+		h_note(" %s", model_cache_has_sheaves(s) ? "with sheaves" : "without sheaves");
 	for (d = 0; d < H_CACHES; d++)
 		if (d != c && h.cache[d].s == s) {
 			h_note(", merged: an alias of c%u", d);
@@ -203,12 +218,12 @@ static void create_one(const struct op *op, bool mergeable, void (*ctor)(void *)
 
 static void exec_create(const struct op *op)
 {
-	create_one(op, false, NULL);
+	create_one(op, false, NULL, (int)op->arg[3]);
 }
 
 static void exec_create_mergeable(const struct op *op)
 {
-	create_one(op, true, NULL);
+	create_one(op, true, NULL, (int)op->arg[3]);
 }
 
 /* Another handle naming the same cache as @c (a merged cache), or -1. */
@@ -230,14 +245,37 @@ static int alias_of(unsigned int c)
  */
 static void exec_create_ctor(const struct op *op)
 {
-	create_one(op, false, shadow_ctor);
+	create_one(op, false, shadow_ctor, (int)op->arg[3]);
+}
+
+/* A cache with the sheaves every 2026 cache gets: the kernel's capacity for its size. */
+static void exec_create_default(const struct op *op)
+{
+	create_one(op, false, NULL, CAP_KERNEL);
+}
+
+/*
+ * A handle on a kmalloc cache (op kmalloc) is given up, not destroyed: its
+ * objects are freed and its sheaves returned, and the cache lives on.
+ */
+static bool release_kmalloc_handle(unsigned int c)
+{
+	if (!h.cache[c].kmalloc)
+		return false;
+	return_sheaves_of(c);
+	free_all_of(c);
+	h_note(" (%s is never destroyed: objects freed, handle released)",
+	       model_cache_name(h.cache[c].s));
+	h.cache[c].kmalloc = false;
+	forget_cache(c);
+	return true;
 }
 
 static void exec_destroy(const struct op *op)
 {
 	unsigned int c = op->arg[0];
 
-	if (!cache_of(c))
+	if (!cache_of(c) || release_kmalloc_handle(c))
 		return;
 	return_sheaves_of(c);
 	free_all_of(c);
@@ -314,6 +352,48 @@ static void alloc_one(unsigned int c, unsigned int gfpv, int node)
 static void exec_alloc(const struct op *op)
 {
 	alloc_one(op->arg[0], op->arg[1], -1);
+}
+
+/*
+ * kmalloc(size, gfp) into handle cN.  A free cN becomes a handle on the
+ * kmalloc cache that serves the size (the trace names it); a cN that
+ * already names that cache takes one more object; any other cN is
+ * skipped.  The objects are freed, kfree_rcu()ed and read like any other.
+ */
+static void exec_kmalloc(const struct op *op)
+{
+	unsigned int c = op->arg[0], size = op->arg[1];
+	struct kmem_cache *k = model_kmalloc_cache(size);
+	int slot;
+	void *p;
+
+	if (!h.cache[c].s) {
+		if (!k) {
+			h_skip(" (no kmalloc cache for %u bytes, skipped)", size);
+			return;
+		}
+		h.cache[c].s = k;
+		h.cache[c].kmalloc = true;
+		shadow_cache_set(c, k, size, false, false);
+		h_note(" c%u: %s", c, model_cache_name(k));
+	} else if (!h.cache[c].kmalloc || h.cache[c].s != k) {
+		h_skip(" (c%u names another cache, skipped)", c);
+		return;
+	}
+	if (h.cache[c].dying || h.cache[c].creating)
+		return;
+	slot = shadow_reserve_slot(c);
+	if (slot < 0) {
+		h_skip(" (c%u: every handle live, skipped)", c);
+		return;
+	}
+	p = kmalloc(size, gfp_of(op->arg[2]));
+	if (!p) {
+		shadow_unreserve(c, (unsigned int)slot);
+		h_note(" failed");
+		return;
+	}
+	new_object(c, (unsigned int)slot, p, "kmalloc");
 }
 
 static void exec_alloc_node(const struct op *op)
@@ -834,6 +914,24 @@ static void (*const exec_table[OP_SLOTS])(const struct op *op) = {
 #undef OP
 };
 
+/*
+ * Whether @op makes a cache for its handle: while it runs (it may be
+ * preempted inside kmem_cache_create()), no other task's op may use or
+ * take the handle.  Every create op must be named here.
+ */
+static bool op_creates(const struct op *op)
+{
+	switch (op->code) {
+	case OP_create:
+	case OP_create_mergeable:
+	case OP_create_ctor:
+	case OP_create_default:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Whether @op sleeps, so that the running task's reader is closed first. */
 static bool op_blocks(const struct op *op)
 {
@@ -916,7 +1014,7 @@ void ops_exec(const struct op *op)
 		h.cache[c].users++;
 		if (op->code == OP_destroy || op->code == OP_destroy_leak)
 			h.cache[c].dying = h.cache[c].s;
-		if (op->code == OP_create || op->code == OP_create_mergeable)
+		if (op_creates(op))
 			h.cache[c].creating = !h.cache[c].s;
 	}
 	if (sheaf >= 0)
@@ -964,13 +1062,19 @@ void ops_teardown(void)
 		if (ops_config.trace) {
 			char line[96];
 
-			snprintf(line, sizeof(line), "teardown: c%u's sheaves returned, objects "
-				 "freed, kmem_cache_destroy(c%u)", c, c);
+			if (h.cache[c].kmalloc)
+				snprintf(line, sizeof(line), "teardown: c%u's objects freed, its "
+					 "handle on %s released", c, model_cache_name(h.cache[c].s));
+			else
+				snprintf(line, sizeof(line), "teardown: c%u's sheaves returned, "
+					 "objects freed, kmem_cache_destroy(c%u)", c, c);
 			if (h.tasks_mode)
 				tasks_trace_event(-1, line);
 			else
 				fprintf(ops_config.trace, "      %s\n", line);
 		}
+		if (release_kmalloc_handle(c))
+			continue;
 		return_sheaves_of(c);
 		free_all_of(c);
 		destroy_checked(c);

@@ -19,6 +19,14 @@
 #            interleaving itself)
 #   mutants  fuzz_sched: time to the first crash of each --mutants variant
 #            from the seed programs without schedules, and its report
+#   kill     every variant with a regression in corpus/regressions/, on the
+#            target its regressions use (both when they use both): time to
+#            the first crash from the seed corpus (or --from empty), at most
+#            --cap seconds, --seeds K libFuzzer seeds (default 1 here); each
+#            crash replayed 10 times on the variant and once on fixed.  With
+#            --baseline REV the same for REV's build, its own regressions
+#            and seeds, alternated with this tree's, in one table: every
+#            variant still killed, before and after a change
 #   soak     --soak-minutes of each target on --soak-variant (default
 #            fixed) with -rss_limit_mb=512 -timeout=1; fuzz_sched keeps going
 #            past crashes (-fork=1 -ignore_crashes=1) and every crash is
@@ -27,7 +35,8 @@
 #
 # --baseline REV builds the fuzz preset of another commit as well (in a git
 # worktree under build/baseline/) and alternates its speed runs with this
-# tree's, so that a change's cost is a ratio measured in one script run.
+# tree's, so that a change's cost is a ratio measured in one script run;
+# for kill, it is the "before" column.
 #
 # Each run works in a fresh directory under run/figures-<timestamp>/; the
 # checked-in corpus is only read.  Builds the fuzz preset first.
@@ -49,21 +58,26 @@ soak_variant=fixed
 # fuzz_sched's timed runs carry the proposed fix of every known finding, so
 # that a known kernel bug does not end a measurement of something else
 sched_fix=+f1-fix+f3-fix
+kill_cap=60
+kill_from=seeds
+seeds_given=0
 baseline=
 speed_targets="fuzz_ops fuzz_sched"
 what=()
+kill_opts=()
 
 usage() {
 	cat <<'EOF'
-usage: scripts/fuzz_figures.sh [speed] [find] [sched] [mutants] [soak]
+usage: scripts/fuzz_figures.sh [speed] [find] [sched] [mutants] [kill] [soak]
            [--runs R] [--seconds S] [--seeds K] [--variant V]
-           [--sched-variant V] [--mutants "V..."] [--soak-minutes M]
-           [--soak-variant V] [--baseline REV] [--speed-targets "T..."] [--strict]
+           [--sched-variant V] [--mutants "V..."] [--cap S] [--from seeds|empty]
+           [--soak-minutes M] [--soak-variant V] [--baseline REV]
+           [--speed-targets "T..."] [--strict]
 
 Measures fuzz_ops and fuzz_sched with libFuzzer (fuzz preset: ASan +
 UBSan, sim backend) and prints each figure with its target.  Default:
-speed, find and sched; mutants and soak run only when named (soak with
---soak-minutes, default 30 then, per target).
+speed, find and sched; mutants, kill and soak run only when named (soak
+with --soak-minutes, default 30 then, per target).
 
   speed               exec/s of both targets from their seed corpora:
                       median of R alternating runs of S s each, and of an
@@ -75,21 +89,37 @@ speed, find and sched; mutants and soak run only when named (soak with
                       without their schedules; K seeds each, replayed 10x
   mutants             fuzz_sched: first crash of each --mutants variant
                       from the seeds without schedules (at most 120 s)
+  kill                every variant that has a regression under
+                      corpus/regressions/, once per target its regressions
+                      use: libFuzzer from that target's seed corpus (or
+                      --from empty), one job, until the first crash or
+                      --cap; the crash replayed 10 times on the variant
+                      (same first report line each time) and once on fixed:
+                      a kill when all 10 agree and fixed passes.  With
+                      --baseline, REV's build on REV's regressions and seeds
+                      too, alternated; a table of both.  Variants without a
+                      regression are listed as skipped, with the reason
   soak                M minutes per target of --soak-variant; crashes
                       sorted into known findings and new ones
   --runs R            speed runs, 1..99 (default 3)
   --seconds S         seconds per speed run, 1..86400 (default 60)
-  --seeds K           libFuzzer seeds for find and sched, 1..99 (default 5)
+  --seeds K           libFuzzer seeds for find, sched and kill, 1..99
+                      (default 5; 1 for kill)
   --variant V         variant for find (default seed-v3)
   --sched-variant V   variant for sched (default h2-only)
   --mutants "V..."    variants for mutants (default: seed-v3 m9 m10 m15 m19 m20)
+  --cap S             kill: seconds each run may take, 1..86400 (default 60)
+  --from seeds|empty  kill: start from the target's seed corpus (default) or
+                      from an empty one
   --soak-minutes M    soak length per target, 1..10080 (default 30)
   --soak-variant V    variant for soak (default fixed)
   --baseline REV      also build commit REV and alternate its speed runs with
-                      this tree's; prints both medians and their ratio
+                      this tree's; prints both medians and their ratio; for
+                      kill, REV's runs are the "before" column (a variant or
+                      a regression REV lacks: n/a)
   --speed-targets "T..."  the targets speed measures (default: fuzz_ops fuzz_sched)
-  --strict            fuzz_sched's speed, sched and mutants runs without the
-                      proposed fixes of known findings (by default they run
+  --strict            fuzz_sched's speed, sched, mutants and kill runs without
+                      the proposed fixes of known findings (by default they run
                       on "<variant>+f1-fix+f3-fix": F1 and F3,
                       docs/findings.md, are found on every variant within
                       seconds and minutes and would end them; a baseline
@@ -97,7 +127,9 @@ speed, find and sched; mutants and soak run only when named (soak with
   --help              this text
 
 Exit status: 0 every measured figure met its target; 1 one missed (or a
-soak found a new crash); 2 usage error or missing tools; 3 the build failed.
+soak found a new crash; or kill: a variant killed before and not after,
+without --baseline a variant not killed); 2 usage error or missing tools;
+3 the build failed.
 EOF
 }
 
@@ -116,14 +148,18 @@ check_variant() {
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	speed | find | sched | mutants | soak) what+=("$1") ;;
+	speed | find | sched | mutants | kill | soak) what+=("$1") ;;
 	--runs | --seconds | --seeds | --variant | --sched-variant | --mutants | --soak-minutes | \
-	--soak-variant | --baseline | --speed-targets)
+	--soak-variant | --baseline | --speed-targets | --cap | --from)
 		[ $# -ge 2 ] && [ -n "$2" ] && [ "${2#-}" = "$2" ] || die_usage "option $1 needs a value"
 		case $1 in
 		--runs) check_int "$1" "$2" 99; runs=$2 ;;
 		--seconds) check_int "$1" "$2" 86400; seconds=$2 ;;
-		--seeds) check_int "$1" "$2" 99; seeds=$2 ;;
+		--seeds) check_int "$1" "$2" 99; seeds=$2; seeds_given=1 ;;
+		--cap) check_int "$1" "$2" 86400; kill_cap=$2; kill_opts+=("$1") ;;
+		--from)
+			[[ $2 =~ ^(seeds|empty)$ ]] || die_usage "$1 wants seeds or empty, not '$2'"
+			kill_from=$2; kill_opts+=("$1") ;;
 		--variant) check_variant "$1" "$2"; variant=$2 ;;
 		--sched-variant) check_variant "$1" "$2"; sched_variant=$2 ;;
 		--mutants)
@@ -155,6 +191,9 @@ if [ "$soak_minutes" -gt 0 ] && ! want soak; then
 fi
 if want soak && [ "$soak_minutes" -eq 0 ]; then
 	soak_minutes=30
+fi
+if [ ${#kill_opts[@]} -gt 0 ] && ! want kill; then
+	die_usage "${kill_opts[0]} needs the kill figure: add 'kill'"
 fi
 
 cd "$root"
@@ -311,11 +350,11 @@ fi
 
 # ------------------------------------------------------------ find, sched
 
-# report_line TARGET VARIANT FILE: the first report line replay prints for
-# FILE, with what differs between two runs of one report masked: the
-# sanitizers' "==PID==" and addresses (ASLR)
+# report_line TARGET VARIANT FILE [REPLAY]: the first report line replay (or
+# REPLAY, another tree's) prints for FILE, with what differs between two runs
+# of one report masked: the sanitizers' "==PID==" and addresses (ASLR)
 report_line() {
-	{ "$replay" --target "$1" --variant "$2" "$3" 2>/dev/null || true; } |
+	{ "${4:-$replay}" --target "$1" --variant "$2" "$3" 2>/dev/null || true; } |
 		sed -n 's/^FAIL [^:]*: //p' | head -n 1 |
 		sed -E 's/==[0-9]+==/==PID==/g; s/0x[0-9a-f]+/0x?/g'
 }
@@ -413,6 +452,222 @@ if want mutants; then
 			continue
 		fi
 		summary+=("mutant $v: killed after ${t_found}s: $(report_line fuzz_sched "$v" "$crash")")
+	done
+fi
+
+# ------------------------------------------------------------------ kill
+
+# kill_pairs TREE: "<variant> <target>" of each regression file under
+# TREE/corpus/regressions/<variant>/, the target from the file's row in the
+# README there ("?" for a file without a row), each pair once
+kill_pairs() {
+	local reg=$1/corpus/regressions file target p rel
+	local -A target_of=()
+	# rows: | `<variant>/<file>` | <variant> | <target> | `<report text>` | origin |
+	# shellcheck disable=SC2016 # backquotes, not an expansion
+	while IFS='|' read -r _ file _ target _; do
+		file=$(echo "$file" | tr -d '` ')
+		target=$(echo "$target" | tr -d '` ')
+		[[ $target =~ ^fuzz_(ops|sched)$ ]] || target='?'
+		[ -z "$file" ] || target_of[$file]=$target
+	done < <(grep -E '^\| *`[^`]+/[^`]+`' "$reg/README.md" 2>/dev/null || true)
+	while IFS= read -r p; do
+		rel=${p#"$reg"/}
+		echo "${rel%%/*} ${target_of[$rel]:-?}"
+	done < <(find "$reg" -mindepth 2 -type f ! -name '*.ops' ! -name '.*') | sort -u
+}
+
+# variants_of BIN: the names of BIN's variant table, in its order (the list
+# a target prints when it refuses an unknown variant)
+variants_of() {
+	{ SHEAF_VARIANT=no-such-variant "$1" -runs=0 2>&1 || true; } |
+		sed -n 's/^  \([a-z0-9][a-z0-9-]*\) .*/\1/p'
+}
+
+# skip_reason V: why variant V, which has no regression, is not measured
+skip_reason() {
+	case $1 in
+	fixed) echo "the reference (upstream): no bug to kill" ;;
+	pre-seed) echo "correct, only slower (the full barrier at each destroy): no bug to kill" ;;
+	*-fix) echo "a proposed fix of a finding (docs/findings.md): no bug to kill" ;;
+	*) echo "no regression under corpus/regressions/$1/" ;;
+	esac
+}
+
+# kill_run LABEL BIN REPLAY TREE TARGET VARIANT: kill_seeds runs of BIN on
+# VARIANT (fuzz_sched: with the fixes of sched_fix that BIN knows) from
+# TREE's seeds of TARGET, or from nothing, each until its first crash or
+# kill_cap; each crash replayed 10 times with REPLAY on the variant and
+# once on fixed.  Sets k_cell (the time), k_rep (the replays), k_killed (1
+# when a crash replayed 10/10 alike and passed on fixed) and k_line (its
+# first report line)
+kill_run() {
+	local label=$1 bin=$2 rb=$3 tree=$4 t=$5 v=$6 fv=fixed s d t0 t1 el crash first line ok alike
+	local times=() dict=() kills=0 crashes=0 reps=0 fixed_ok=0 m why=
+	if [ "$t" = fuzz_sched ]; then
+		v=$(variant_known_to "$bin" "$v$sched_fix")
+		fv=$(variant_known_to "$bin" "fixed$sched_fix")
+	fi
+	[ ! -f "$tree/corpus/$t.dict" ] || dict=(-dict="$tree/corpus/$t.dict")
+	k_line=
+	for s in $(seq 1 "$kill_seeds"); do
+		d=$out/kill-$label-$t-$v-$s
+		mkdir -p "$d/corpus"
+		[ "$kill_from" = empty ] || cp "$tree/corpus/$t"/* "$d/corpus/"
+		echo "$prog: kill ($label): $t on $v from $kill_from, seed $s/$kill_seeds (at most ${kill_cap}s)"
+		t0=$(date +%s.%N)
+		(cd "$d" && SHEAF_VARIANT=$v exec "$bin" -seed="$s" -max_total_time="$kill_cap" \
+			-timeout=25 "${dict[@]}" -artifact_prefix="$d/" corpus >log 2>&1) &
+		progress $! "$d/log" "$label $t/$v seed $s"
+		t1=$(date +%s.%N)
+		el=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+		crash=$(find "$d" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \
+			-o -name 'oom-*' -o -name 'timeout-*' \) | head -n 1)
+		if [ -z "$crash" ]; then
+			times+=("$kill_cap")
+			if awk -v e="$el" -v c="$kill_cap" 'BEGIN { exit !(e < c - 2) }'; then
+				# libFuzzer stopped early without saving an input
+				echo "$prog:   ended after ${el}s without a crash; end of its log:"
+				tail -n 10 "$d/log"
+				missed=1
+			else
+				echo "$prog:   not killed in ${kill_cap}s"
+			fi
+			continue
+		fi
+		crashes=$((crashes + 1))
+		times+=("$el")
+		first=$(report_line "$t" "$v" "$crash" "$rb")
+		ok=0
+		for _ in $(seq 1 10); do
+			line=$(report_line "$t" "$v" "$crash" "$rb")
+			[ -n "$line" ] && [ "$line" = "$first" ] && ok=$((ok + 1))
+		done
+		reps=$((reps + ok))
+		alike=$ok
+		if "$rb" --target "$t" --variant "$fv" "$crash" >"$crash.$fv.report" 2>&1; then
+			fixed_ok=$((fixed_ok + 1))
+			line="passes on $fv"
+		else
+			line="FAILS on $fv too"
+			why="fails on fixed too"
+			ok=0
+		fi
+		[ "$alike" -eq 10 ] || why="not replayed alike"
+		[ "$ok" -ne 10 ] || kills=$((kills + 1))
+		[ -n "$k_line" ] || k_line=$first
+		echo "$prog:   crash after ${el}s, replayed $alike/10 alike, $line: ${first:-(replays clean)}"
+		echo "$prog:   ${rb#"$root"/} --target $t --variant $v --trace ${crash#"$root"/}"
+	done
+	m=$(printf '%s\n' "${times[@]}" | median)
+	k_killed=$((kills > 0))
+	if [ "$kill_seeds" -eq 1 ]; then
+		k_cell="${m} s"
+		[ "$crashes" -gt 0 ] || k_cell="not killed in ${kill_cap} s"
+		[ "$crashes" -eq 0 ] || [ "$kills" -gt 0 ] || k_cell+=" ($why)"
+		k_rep="-"
+		[ "$crashes" -eq 0 ] || k_rep="$reps/10, fixed $([ "$fixed_ok" -eq 1 ] && echo passes || echo FAILS)"
+	else
+		k_cell="median ${m} s, $kills/$kill_seeds killed"
+		[ "$crashes" -gt 0 ] || k_cell="not killed in ${kill_cap} s ($kill_seeds seeds)"
+		k_rep="-"
+		[ "$crashes" -eq 0 ] || k_rep="$reps/$((crashes * 10)), fixed passes $fixed_ok/$crashes"
+	fi
+}
+
+if want kill; then
+	kill_seeds=$seeds
+	[ "$seeds_given" -eq 1 ] || kill_seeds=1
+	mapfile -t after_pairs < <(kill_pairs "$root")
+	mapfile -t after_variants < <(variants_of "$(bin_of fuzz_ops)")
+	base_pairs=() base_variants=()
+	if [ -n "$baseline" ]; then
+		mapfile -t base_pairs < <(kill_pairs "$bdir")
+		[ -z "${base_bin[fuzz_ops]-}" ] || mapfile -t base_variants < <(variants_of "${base_bin[fuzz_ops]}")
+	fi
+	declare -A in_after=() in_base=()
+	for p in "${after_pairs[@]}"; do in_after[$p]=1; done
+	for p in "${base_pairs[@]}"; do in_base[$p]=1; done
+	# rows: the variants of this tree's table, then those only REV has
+	all_v=()
+	for v in "${after_variants[@]}" "${base_variants[@]}" $(printf '%s\n' "${after_pairs[@]}" "${base_pairs[@]}" | cut -d' ' -f1); do
+		[[ " ${all_v[*]} " == *" $v "* ]] || all_v+=("$v")
+	done
+	rows=() skipped=()
+	for v in "${all_v[@]}"; do
+		n=0
+		for t in fuzz_ops fuzz_sched; do
+			if [ -n "${in_after["$v $t"]-}" ] || [ -n "${in_base["$v $t"]-}" ]; then
+				rows+=("$v $t")
+				n=1
+			fi
+		done
+		[ "$n" -eq 0 ] || continue
+		if [ -n "${in_after["$v ?"]-}${in_base["$v ?"]-}" ]; then
+			skipped+=("$v: a regression without a row in corpus/regressions/README.md")
+		else
+			skipped+=("$v: $(skip_reason "$v")")
+		fi
+	done
+	echo "$prog: kill: ${#rows[@]} runs (variant and target) of at most ${kill_cap}s each," \
+		"$kill_seeds seed(s), from $kill_from${baseline:+, each on ${baseline:0:12} first}"
+	table=() lost=() nv_before=0 nv_after=0 nk_before=0 nk_after=0 not_after=()
+	declare -A rows_v=()
+	for r in "${rows[@]}"; do
+		v=${r% *} t=${r#* }
+		rows_v[$v]=1
+		before=- bk=- rep=
+		if [ -n "$baseline" ]; then
+			if [ -z "${in_base[$r]-}" ]; then
+				before="n/a: no $t regression"
+				[[ " ${base_variants[*]} " == *" $v "* ]] || before="n/a: no such variant"
+			elif [ -z "${base_bin[$t]-}" ]; then
+				before="n/a: no $t"
+			else
+				kill_run base "${base_bin[$t]}" "$bdir/build/fuzz/harness/replay" "$bdir" "$t" "$v"
+				before=$k_cell bk=$k_killed rep="before: $k_rep"
+				nv_before=$((nv_before + 1))
+				nk_before=$((nk_before + k_killed))
+			fi
+		fi
+		ak=-
+		if [ -z "${in_after[$r]-}" ]; then
+			after="n/a: no $t regression"
+			[[ " ${after_variants[*]} " == *" $v "* ]] || after="n/a: no such variant"
+		else
+			kill_run after "$(bin_of "$t")" "$replay" "$root" "$t" "$v"
+			after=$k_cell ak=$k_killed
+			rep+="${rep:+; }${baseline:+after: }$k_rep"
+			nv_after=$((nv_after + 1))
+			nk_after=$((nk_after + k_killed))
+			[ "$k_killed" -eq 1 ] || not_after+=("$v ($t)")
+		fi
+		[ "$bk" != 1 ] || [ "$ak" = 1 ] || lost+=("$v ($t)")
+		table+=("| \`$v\` | $t | $before | $after | ${rep:--} |")
+	done
+	line="kill   ${#rows_v[@]} variants, ${#rows[@]} runs of at most ${kill_cap}s from $kill_from:"
+	if [ -n "$baseline" ]; then
+		line+=" $nk_before killed before (${baseline:0:12}, $nv_before measured), $nk_after killed after ($nv_after measured);"
+		if [ ${#lost[@]} -eq 0 ]; then
+			line+=" killed before and not after: none"
+		else
+			line+=" killed before and not after: ${lost[*]}: MISSED"
+			missed=1
+		fi
+	else
+		line+=" $nk_after killed ($nv_after measured)"
+		if [ ${#not_after[@]} -gt 0 ]; then
+			line+="; not killed: ${not_after[*]}: MISSED"
+			missed=1
+		fi
+	fi
+	summary+=("$line")
+	summary+=("kill   table (s: seconds from start to the first crash; replays: alike of 10 on the variant, then the crash on fixed):")
+	summary+=("| variant | target | before${baseline:+ (${baseline:0:12})} | after (this tree) | replays |")
+	summary+=("|---|---|---|---|---|")
+	summary+=("${table[@]}")
+	for l in "${skipped[@]}"; do
+		summary+=("kill   skipped $l")
 	done
 fi
 

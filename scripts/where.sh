@@ -67,7 +67,7 @@ kernel_file_of_model_file() {
 	allocator/slab.c | allocator/internal.h)
 		echo mm/slub.c ;;
 	allocator/barrier.c | allocator/cache.c | allocator/kvfree_rcu.c | \
-	allocator/kvfree_rcu_bulk.c | allocator/kvfree_rcu.h)
+	allocator/kvfree_rcu_bulk.c | allocator/kvfree_rcu.h | allocator/kmalloc.c)
 		echo mm/slab_common.c ;;
 	allocator/kasan.c) echo mm/kasan/ ;;
 	allocator/vmalloc.c | allocator/vmalloc.h) echo mm/vmalloc.c ;;
@@ -91,8 +91,11 @@ kernel_file_of_model_file() {
 kernel_file_override() {
 	case $1 in
 	calculate_sizes | calc_slab_order | calculate_order | order_objects | \
-	do_kmem_cache_create | __kmem_cache_release | slab_mem_going_offline_callback)
+	do_kmem_cache_create | __kmem_cache_release | slab_mem_going_offline_callback | \
+	calculate_sheaf_capacity | bootstrap_cache_sheaves | bootstrap_kmalloc_sheaves)
 		echo mm/slub.c ;;
+	kmalloc_slab | size_index_elem | is_kmalloc_cache | is_kmalloc_normal | cache_has_sheaves)
+		echo mm/slab.h ;;
 	slab_free_hook | slab_post_alloc_hook | setup_object)
 		echo mm/slub.c ;;
 	slab_address | slab_nid | __obj_to_index) echo mm/slab.h ;;
@@ -216,12 +219,16 @@ table_rows() {
 	cat <<'EOF'
 alloc|kmem_cache_alloc_noprof|-|same order: slab_alloc_node() with NUMA_NO_NODE; no trace point, and the admission gate (model_cache_enter()) around it
 alloc|kmem_cache_alloc_node_noprof|-|same order, as above with the node
-alloc|slab_alloc_node|-|differs: no slab_pre_alloc_hook() (should_failslab()), no kfence_alloc(), no maybe_wipe_obj_freeptr(); the sheaves are tried only when s->cpu_sheaves is set (2026: always, a cache without sheaves fails on the bootstrap sheaf)
+alloc|slab_alloc_node|-|differs: no slab_pre_alloc_hook() (should_failslab()), no kfence_alloc(), no maybe_wipe_obj_freeptr(); the sheaves are always tried, and a cache without them fails on the bootstrap sheaf, as in 2026
 alloc|alloc_from_pcs|-|same order; no strict_numa mempolicy step and no alloc_flags; the node check uses slab_nid() (2026: page_to_nid()); stat ALLOC_PCS (2026: ALLOC_FASTPATH)
-alloc|__pcs_replace_empty_main|-|differs: no cache_has_sheaves() back-off; may block iff gfpflags_allow_blocking() (2026: alloc_flags_allow_spinning()); with no spare or barn sheaf it calls alloc_full_sheaf() (2026: alloc_empty_sheaf() then refill_sheaf(), a failed refill flushed before the free); relocks with local_lock() (2026: local_trylock(), else the full sheaf goes to the barn); an empty main goes to the barn even without a spare (2026: it becomes the spare)
+alloc|__pcs_replace_empty_main|-|differs: may block iff gfpflags_allow_blocking() (2026: alloc_flags_allow_spinning()); with no spare or barn sheaf it calls alloc_full_sheaf() (2026: alloc_empty_sheaf() then refill_sheaf(), a failed refill flushed before the free); relocks with local_lock() (2026: local_trylock(), else the full sheaf goes to the barn); an empty main goes to the barn even without a spare (2026: it becomes the spare)
 alloc|barn_replace_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question); every model caller passes true (no kmalloc_nolock())
 alloc|barn_get_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question)
-alloc|alloc_empty_sheaf|-|differs: refused under __GFP_NO_OBJ_EXT (2026: SLAB_ALLOC_NO_RECURSE in alloc_flags, OBJCGS_CLEAR_MASK cleared); no __alloc_empty_sheaf() with a capacity; memory from vcpu_alloc(), not kmalloc()
+alloc|alloc_empty_sheaf|-|differs: refused under __GFP_NO_OBJ_EXT (2026: SLAB_ALLOC_NO_RECURSE in alloc_flags, OBJCGS_CLEAR_MASK cleared); memory from vcpu_alloc(), not kmalloc()
+alloc|__alloc_empty_sheaf|-|differs: as alloc_empty_sheaf(), which calls it with s->sheaf_capacity
+alloc|__do_kmalloc_node|-|differs: no large kmalloc (above KMALLOC_MAX_CACHE_SIZE: NULL), no kasan_kmalloc() poisoning of the tail past the requested size, no trace point; KMALLOC_NORMAL only, and only the caches named in model_config.kmalloc_sizes exist (a missing one WARNs and fails)
+alloc|kmalloc_slab|-|differs: KMALLOC_NORMAL only, no kmem_buckets and no kmalloc token
+alloc|kmalloc_size_roundup|-|differs: reads the size table, not the cache's object_size (the same figure, and an answer for a cache the model did not create)
 alloc|refill_sheaf|-|differs: fills through __kmem_cache_alloc_bulk(), all or nothing (2026: refill_objects() may fill part of it); same stat, same -ENOMEM
 alloc|alloc_full_sheaf|mm/slub.c|not in the 2026 mm/slub.c: __pcs_replace_empty_main() does its two steps itself
 alloc|___slab_alloc|-|differs: the model's __slab_alloc_node() is ___slab_alloc() without the strict_numa step of the kernel's __slab_alloc_node(); no try_thisnode round with GFP_NOWAIT and __GFP_THISNODE (a requested node limits the partial search, see get_from_partial); the object of a new slab comes from alloc_single_from_new_slab() (2026: alloc_from_new_slab() for caches without debugging); no retry after a failed take, no set_track()
@@ -236,7 +243,7 @@ alloc|slab_post_alloc_hook|-|differs: the KASAN-like unpoison and the __GFP_ZERO
 alloc|refill_objects|-|differs: one function for refills and bulk allocation (2026: refill_objects() under __kmem_cache_alloc_bulk()): the local node's partial slabs, other nodes above min_partial, then new slabs; all or nothing
 free|kmem_cache_free|-|differs: cache_from_obj() always (CONFIG_SLAB_FREELIST_HARDENED): after the WARN the object goes to its own cache (2026: warn_free_bad_obj() leaks it); a pointer outside any slab is reported as an invalid free
 free|kfree|-|differs: no large kmalloc, so a pointer outside any slab is reported as an invalid free; no trace point
-free|slab_free|-|differs: the sheaves take an object iff s->cpu_sheaves is set and its slab is on numa_mem_id() (2026: can_free_to_pcs(), which also refuses pfmemalloc slabs); no memcg or alloc-tag hook; the slab free goes through do_slab_free()
+free|slab_free|-|differs: the sheaves take an object iff its slab is on numa_mem_id() (2026: can_free_to_pcs(), which also refuses pfmemalloc slabs); no memcg or alloc-tag hook; the slab free goes through do_slab_free()
 free|slab_free_hook|-|differs: kasan_slab_pre_free(), the SLUB_RCU_DEBUG delay of a TYPESAFE object when model_config.slub_rcu_debug is on (op rcu_debug; no kasan_record_aux_stack()), and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN or KFENCE
 free|slab_free_after_rcu_debug|-|same order without the KFENCE check; __slab_free() through do_slab_free(), which counts FREE_SLOWPATH
 free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), down to the barn's trylock forms; stat FREE_PCS (2026: FREE_FASTPATH)
@@ -256,8 +263,8 @@ free|rcu_free_slab|-|same order
 free|__free_slab|-|differs: the slab's memory goes back to the system (vcpu_free()), no page flags; a TYPESAFE_BY_RCU slab is checked for its grace period
 free|kvfree|-|same order
 kfree_rcu|kvfree_call_rcu|-|differs: the sheaf path without the PREEMPT_RT test (a !PREEMPT_RT kernel); no kasan_record_aux_stack() or kmemleak_ignore(); the monitor is scheduled without the rcu_scheduler_active test; channel 3 keeps the object's start in head->func (the 0f35040de593 form; 2026 links a struct kvfree_rcu_head and finds the start with kvmalloc_obj_start_addr())
-kfree_rcu|kfree_rcu_sheaf|-|differs: a cache without sheaves is refused here (s->cpu_sheaves); no free_flags for PREEMPT_RT
-kfree_rcu|__kfree_rcu_sheaf|-|same order, without: the PREEMPT_RT WARN and the cache_has_sheaves() fall-back; SLAB_ALLOC_TRYLOCK for !allow_spin (the model's GFP_NOWAIT; the irq_work that defers call_rcu() with interrupts off is modelled, and so is lock_map_acquire_try(kfree_rcu_sheaf_map), variant h3 without it); a fresh sheaf left over after a failed relock or a racing install goes to the barn (2026: __free_empty_sheaf()); the full sheaf's node is numa_mem_id() (2026: numa_node_id())
+kfree_rcu|kfree_rcu_sheaf|-|same order; no free_flags for PREEMPT_RT
+kfree_rcu|__kfree_rcu_sheaf|-|same order, without the PREEMPT_RT WARN; SLAB_ALLOC_TRYLOCK for !allow_spin (the model's GFP_NOWAIT; the irq_work that defers call_rcu() with interrupts off is modelled, and so is lock_map_acquire_try(kfree_rcu_sheaf_map), variant h3 without it); a fresh sheaf left over after a failed relock or a racing install goes to the barn (2026: __free_empty_sheaf()); the full sheaf's node is numa_mem_id() (2026: numa_node_id())
 kfree_rcu|rcu_free_sheaf|-|same order, get_barn_node() of the sheaf's node (none on a memoryless node, which has one in 2026); no pfmemalloc flush
 kfree_rcu|__rcu_free_sheaf_prepare|-|same order without the memcg and alloc-tag hooks and the pfmemalloc answer
 kfree_rcu|rcu_free_sheaf_nobarn|-|same order
@@ -274,7 +281,7 @@ kfree_rcu|kfree_rcu_shrink_count|-|same order
 kfree_rcu|kfree_rcu_shrink_scan|-|same order
 flush|flush_all|-|same order
 flush|flush_all_cpus_locked|-|same order
-flush|has_pcs_used|-|same order; "has sheaves" is s->cpu_sheaves (2026: cache_has_sheaves())
+flush|has_pcs_used|-|same order
 flush|flush_cpu_sheaves|-|same order, under its 0f35040de593 name
 flush|pcs_flush_all|-|differs: the main sheaf is flushed by the trylock loop (2026: sheaf_flush_main() with local_lock())
 flush|sheaf_flush_unused|-|same order
@@ -297,7 +304,7 @@ destroy|list_slab_objects|-|differs: one report listing up to eight objects; sla
 destroy|__kmem_cache_empty|-|same order
 destroy|slab_kmem_cache_release|-|differs: kmem_cache_release() and slab_kmem_cache_release() in one, without kfence and sysfs; checks first that no rcu_free_slab() callback will read the cache
 destroy|__kmem_cache_release|-|same order without cache_random_seq_destroy() and the stats
-destroy|pcs_destroy|-|same order; no bootstrap-sheaf shortcut (a cache without sheaves never calls it)
+destroy|pcs_destroy|-|same order
 destroy|free_kmem_cache_nodes|-|same order: the barns of every node first, then the nodes
 hotplug|slub_cpu_dead|-|same order
 hotplug|__pcs_flush_all_cpu|-|same order
@@ -305,10 +312,15 @@ hotplug|slub_cpu_setup|mm/slub.c|not in the model: 2026 gives a node its barns w
 hotplug|slab_mem_going_online_callback|mm/slub.c|not in the model: no node gains memory at run time
 create|__kmem_cache_create_args|-|differs: argument checks of its own; merging (find_mergeable(), refcount) only when model_config.slab_merge is set (op create_mergeable), a cache given a sheaf_capacity never merges; no kstrdup_const()
 create|create_cache|-|same order
-create|do_kmem_cache_create|-|differs: sheaves only when args->sheaf_capacity is set and no debug flag (the 0f35040de593 opt-in; 2026: cpu_sheaves for every cache, the capacity from calculate_sheaf_capacity()); the nodes before the sheaves, as in 2026
-create|init_percpu_sheaves|-|differs: no bootstrap_sheaf (a cache without sheaves has no cpu_sheaves)
+create|do_kmem_cache_create|-|same order (cpu_sheaves for every cache, the nodes, then the sheaves) without the random sequence, the stats and sysfs
+create|init_percpu_sheaves|-|same order; the bootstrap sheaf is a file-scope static (2026: a static inside the function)
 create|init_kmem_cache_nodes|-|same order (the nodes, then the barns in s->per_node[]); differs: barns for the nodes with memory only (2026: the N_ONLINE nodes of slab_barn_nodes, memoryless ones too)
-create|calculate_sheaf_capacity|mm/slub.c|not in the model: the capacity is the creator's args->sheaf_capacity
+create|calculate_sheaf_capacity|-|same order and figures (sizeof(struct slab_sheaf) taken as the kernel's 32 bytes), no CONFIG_SLUB_TINY and no SLAB_NO_OBJ_EXT boot caches; args->model_default_sheaf_capacity, when set, replaces the size-based figure before the max() with args->sheaf_capacity
+create|calculate_sizes|-|differs: the model's layout (free pointer, redzone); the capacity last, skipped for KMALLOC_NORMAL caches, as in 2026
+create|create_kmalloc_caches|-|differs: KMALLOC_NORMAL only, the sizes named in model_config.kmalloc_sizes, at model_slab_init(); no setup_kmalloc_cache_index_table() (the 96 and 192 classes always exist)
+create|create_kmalloc_cache|-|differs: create_boot_cache()'s alignment and create_cache() in one; refcount 1, on slab_caches (so mergeable caches may merge into it)
+create|bootstrap_kmalloc_sheaves|-|same order over the caches that exist
+create|bootstrap_cache_sheaves|-|same order; barns in s->per_node[] for the nodes with memory (2026: every node of slab_barn_nodes); a failure fails model_slab_init() instead of panic()
 EOF
 }
 

@@ -69,13 +69,20 @@ double bench_now_us(void)
 struct kmem_cache *bench_cache_create(const char *name, unsigned int size,
 				      unsigned int sheaf_capacity, bool debug)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = sheaf_capacity };
+	struct kmem_cache_args args = {
+		.sheaf_capacity = sheaf_capacity,
+		.model_default_sheaf_capacity = sheaf_capacity,
+	};
+	slab_flags_t flags = SLAB_NO_MERGE | (debug ? SLAB_RED_ZONE : 0);
 	struct kmem_cache *s;
 
 	if (size < sizeof(struct bench_obj))
 		size = sizeof(struct bench_obj);
 	/* Model: SLAB_RED_ZONE stands for every debug flag: none has sheaves. */
-	s = kmem_cache_create(name, size, &args, SLAB_NO_MERGE | (debug ? SLAB_RED_ZONE : 0));
+	/* capacity 0: a cache without sheaves, as every cache was before the 2026 tree */
+	if (!sheaf_capacity)
+		flags |= SLAB_NOLEAKTRACE;
+	s = kmem_cache_create(name, size, &args, flags);
 	if (!s) {
 		bench_fail("kmem_cache_create(%s) failed", name);
 		exit(1);
@@ -225,7 +232,10 @@ int bench_env_start(const struct bench_config *cfg)
 		exit(1);
 	}
 	for (i = 0; i < nr_bg; i++) {
-		struct kmem_cache_args args = { .sheaf_capacity = BENCH_BG_CAPACITY };
+		struct kmem_cache_args args = {
+			.sheaf_capacity = BENCH_BG_CAPACITY,
+			.model_default_sheaf_capacity = BENCH_BG_CAPACITY,
+		};
 
 		if (i < ARRAY_SIZE(bg_named)) {
 			args.align = bg_named[i].align;

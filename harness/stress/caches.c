@@ -134,6 +134,10 @@ bool stress_cache_try_create(unsigned int c, struct stress_rand *r)
 		flags |= SLAB_TYPESAFE_BY_RCU;
 	if (!stress_below(r, 4))
 		flags |= SLAB_HWCACHE_ALIGN;
+	/* exactly that capacity; 0: a cache calculate_sheaf_capacity() excludes */
+	args.model_default_sheaf_capacity = args.sheaf_capacity;
+	if (!args.sheaf_capacity)
+		flags |= SLAB_NOLEAKTRACE;
 	snprintf(name, sizeof(name), "stress%u.%u", c, gen);
 	info->s = kmem_cache_create(name, info->size, &args, flags);
 	if (!info->s) {

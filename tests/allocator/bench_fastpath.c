@@ -88,7 +88,7 @@ static double run_malloc(unsigned long pairs)
 
 int main(int argc, char **argv)
 {
-	struct kmem_cache_args sheaf_args = { .sheaf_capacity = 32 };
+	struct kmem_cache_args sheaf_args = { .sheaf_capacity = 32, .model_default_sheaf_capacity = 32 };
 	double sheaf[MAX_RUNS], plain[MAX_RUNS], libc[MAX_RUNS];
 	unsigned long pairs = argc > 1 ? strtoul(argv[1], NULL, 0) : 1000000;
 	unsigned int runs = argc > 2 ? (unsigned int)strtoul(argv[2], NULL, 0) : 7;
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	if (model_slab_init(&mcfg))
 		return 1;
 	sc = kmem_cache_create("bench_sheaf", OBJ_SIZE, &sheaf_args, 0);
-	pc = kmem_cache_create("bench_plain", OBJ_SIZE, NULL, 0);
+	pc = kmem_cache_create("bench_plain", OBJ_SIZE, NULL, SLAB_NOLEAKTRACE);
 	if (!sc || !pc)
 		return 1;
 

@@ -59,6 +59,7 @@ struct rt_env {
 	bool quarantine;
 	bool tasks;			/* VCPU_MODE_TASKS instead of inline */
 	bool merge;			/* model_config.slab_merge */
+	unsigned int kmalloc_sizes;	/* model_config.kmalloc_sizes */
 	const char *variant;		/* NULL: $SHEAF_VARIANT, else "fixed" */
 };
 
@@ -179,6 +180,7 @@ static inline bool rt_start(const struct rt_env *e)
 	model_config_default(&mcfg);
 	mcfg.quarantine = e->quarantine;
 	mcfg.slab_merge = e->merge;
+	mcfg.kmalloc_sizes = e->kmalloc_sizes;
 	if (model_slab_init(&mcfg)) {
 		vcpu_env_exit();
 		return false;
@@ -209,8 +211,14 @@ static inline void rt_stop(void)
 static inline struct kmem_cache *rt_cache(const char *name, unsigned int sheaf_capacity,
 					  slab_flags_t flags)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = sheaf_capacity };
+	struct kmem_cache_args args = {
+		.sheaf_capacity = sheaf_capacity,
+		.model_default_sheaf_capacity = sheaf_capacity,
+	};
 
+	/* capacity 0: a cache calculate_sheaf_capacity() excludes */
+	if (!sheaf_capacity)
+		flags |= SLAB_NOLEAKTRACE;
 	return kmem_cache_create(name, sizeof(struct robj), &args, flags | SLAB_NO_MERGE);
 }
 

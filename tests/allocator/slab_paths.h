@@ -127,6 +127,7 @@ static inline struct kmem_cache *new_cache_flags(struct ktest *t, unsigned int *
 
 	*cap = slab_objects_for(OBJ_SIZE, flags, ctor);
 	args.sheaf_capacity = *cap;
+	args.model_default_sheaf_capacity = *cap;
 	s = kmem_cache_create("paths", OBJ_SIZE, &args, flags);
 	if (s && *cap > POOL_MAX / 16) {
 		fprintf(stderr, "    %u objects per slab: too many for these tests\n", *cap);

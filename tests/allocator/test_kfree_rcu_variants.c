@@ -32,6 +32,7 @@
  *   m19       site only here; escape search: test_kfree_rcu_races
  *   m20       site only here; escape search: test_kfree_rcu_races
  *   m21       barrier contract: a parked rcu sheaf outlives both barriers
+ *   kmalloc-unlisted  kvfree_rcu_barrier() misses a kmalloc cache's rcu sheaf
  *   m22       model_cache_validate() -EUCLEAN and the automatic check
  *   deferred-barrier-after-shutdown
  *             "Objects remaining": a deferred kfree_nolock() object
@@ -821,7 +822,11 @@ static void ctor_fill(void *obj)
 
 static bool ctor_state_kept(struct ktest *t, const char *variant)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = CAP, .ctor = ctor_fill };
+	struct kmem_cache_args args = {
+		.sheaf_capacity = CAP,
+		.model_default_sheaf_capacity = CAP,
+		.ctor = ctor_fill,
+	};
 	struct kmem_cache *s;
 	unsigned char *o, *again;
 	bool kept;
@@ -1035,6 +1040,38 @@ static void test_rcu_debug_no_destroy_barrier(struct ktest *t)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * kmalloc-unlisted: the kmalloc caches are not on slab_caches, so
+ * flush_all_rcu_sheaves() never flushes their rcu sheaves and
+ * kvfree_rcu_barrier() returns with a kfree_rcu()'d kmalloc object still
+ * waiting; kvfree_rcu_barrier_on_cache(), which names the cache, still works.
+ */
+static void test_kmalloc_unlisted(struct ktest *t)
+{
+	struct rt_env e = RT_ENV_DEFAULT;
+	struct kmem_cache *k;
+	struct robj *o;
+
+	e.variant = "kmalloc-unlisted";
+	e.kmalloc_sizes = model_kmalloc_size_bit(sizeof(*o));
+	if (!rt_start(&e)) {
+		KEXPECT(t, false);
+		return;
+	}
+	k = model_kmalloc_cache(sizeof(*o));
+	KASSERT(t, k);
+	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	KASSERT(t, o);
+	kfree_rcu(o, rcu);
+	kvfree_rcu_barrier();
+	KEXPECT_EQ(t, rt_pending(t, k), 1);		/* contract broken */
+	expect_sites_reached(t, "kmalloc-unlisted");
+	kvfree_rcu_barrier_on_cache(k);
+	KEXPECT_EQ(t, rt_pending(t, k), 0);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+}
+
 struct variant_case {
 	const char *name;
 	void (*fn)(struct ktest *t);
@@ -1059,6 +1096,7 @@ static const struct variant_case variant_cases[] = {
 	{ "f3-fix", test_f3_fix },	{ "typesafe-slab-now", test_typesafe_slab_now },
 	{ "ctor-init-on-free", test_ctor_init_on_free },
 	{ "h3", test_h3 },		{ "alias-destroy-no-barrier", test_alias_destroy_no_barrier },
+	{ "kmalloc-unlisted", test_kmalloc_unlisted },
 	{ "rcu-debug-no-destroy-barrier", test_rcu_debug_no_destroy_barrier },
 };
 
@@ -1118,6 +1156,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_ctor_init_on_free),
 	KTEST_CASE(test_h3),
 	KTEST_CASE(test_alias_destroy_no_barrier),
+	KTEST_CASE(test_kmalloc_unlisted),
 	KTEST_CASE(test_rcu_debug_no_destroy_barrier),
 	{}
 };

@@ -97,7 +97,8 @@ static bool setup(struct ktest *t, unsigned int nr_cpus, enum vcpu_mode mode)
 	if (model_slab_init(&mcfg))	/* kvfree_rcu_init() */
 		return false;
 
-	cache = kmem_cache_create("kvf_test", sizeof(struct tobj), &args, SLAB_NO_MERGE);
+	cache = kmem_cache_create("kvf_test", sizeof(struct tobj), &args,
+				  SLAB_NO_MERGE | SLAB_NOLEAKTRACE);
 	KEXPECT(t, cache && !model_cache_has_sheaves(cache));
 	return cache != NULL;
 }
@@ -648,7 +649,7 @@ static unsigned long run_random(struct ktest *t, const char *variant_name, unsig
 		variant_select(variant_name);
 		for (i = 0; i < RANDOM_TASKS; i++) {
 			task_cache[i] = kmem_cache_create("kvf_task", sizeof(struct tobj), &args,
-							  SLAB_NO_MERGE);
+							  SLAB_NO_MERGE | SLAB_NOLEAKTRACE);
 			KEXPECT(t, task_cache[i] != NULL);
 			KEXPECT(t, vcpu_spawn("kvf", (int)i, random_task, (void *)i) == 0);
 		}

@@ -27,7 +27,7 @@ static volatile unsigned char sink;
 
 static struct kmem_cache *start(struct ktest *t, slab_flags_t flags)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = 8 };
+	struct kmem_cache_args args = { .sheaf_capacity = 8, .model_default_sheaf_capacity = 8 };
 	struct slab_env e = SLAB_ENV_DEFAULT;
 
 	e.quarantine = true;	/* the ASan default; poisoning does not depend on it */

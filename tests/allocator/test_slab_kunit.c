@@ -28,9 +28,12 @@ static bool start(struct ktest *t, bool quarantine)
 /* The two flavours of cache: 0f35040de593's kunit caches (no sheaves), and 7.0's. */
 static struct kmem_cache *kunit_cache(const char *name, bool sheaves)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = sheaves ? 8 : 0 };
+	struct kmem_cache_args args = {
+		.sheaf_capacity = sheaves ? 8 : 0,
+		.model_default_sheaf_capacity = sheaves ? 8 : 0,
+	};
 
-	return kmem_cache_create(name, 64, &args, SLAB_NO_MERGE);
+	return kmem_cache_create(name, 64, &args, SLAB_NO_MERGE | (sheaves ? 0 : SLAB_NOLEAKTRACE));
 }
 
 /* ------------------------------------------------------------------ */

@@ -398,6 +398,10 @@ static void create_caches(struct ktest *t)
 			flags |= SLAB_RED_ZONE;		/* asks for sheaves, gets none */
 		if (ci == 0 && !args.sheaf_capacity)
 			args.sheaf_capacity = 8;	/* at least one cache has sheaves */
+		/* exactly that capacity; 0: a cache calculate_sheaf_capacity() excludes */
+		args.model_default_sheaf_capacity = args.sheaf_capacity;
+		if (!args.sheaf_capacity)
+			flags |= SLAB_NOLEAKTRACE;
 		snprintf(name, sizeof(name), "random%u", ci);
 		sc->s = kmem_cache_create(name, sc->size, &args, flags);
 		if (!sc->s) {

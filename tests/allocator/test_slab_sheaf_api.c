@@ -391,7 +391,7 @@ static void test_no_sheaf_cache(struct ktest *t)
 
 	KASSERT(t, start(t, 1));
 	per_slab = slab_objects_for(OBJ_SIZE, 0, NULL);
-	KASSERT(t, s = kmem_cache_create("no_sheaves", OBJ_SIZE, NULL, 0));
+	KASSERT(t, s = kmem_cache_create("no_sheaves", OBJ_SIZE, NULL, SLAB_NOLEAKTRACE));
 	KEXPECT(t, !model_cache_has_sheaves(s));
 	KEXPECT_EQ(t, model_cache_stat(s, SHEAF_ALLOC), 0);
 
@@ -427,7 +427,7 @@ static void test_no_sheaf_cache(struct ktest *t)
 /* A debug flag disables sheaves; prefill still works, oversize, silently. */
 static void test_red_zone_disables_sheaves(struct ktest *t)
 {
-	struct kmem_cache_args args = { .sheaf_capacity = 8 };
+	struct kmem_cache_args args = { .sheaf_capacity = 8, .model_default_sheaf_capacity = 8 };
 	struct kmem_cache *s;
 	struct stat_snap snap;
 	struct slab_sheaf *sheaf;
@@ -532,7 +532,7 @@ static void test_create_failure(struct ktest *t)
 {
 	struct kmem_cache_args bad_align = { .align = 24 };
 	struct kmem_cache_args big_cap = { .sheaf_capacity = 100000 };
-	struct kmem_cache_args args = { .sheaf_capacity = 8 };
+	struct kmem_cache_args args = { .sheaf_capacity = 8, .model_default_sheaf_capacity = 8 };
 
 	KASSERT(t, start(t, 1));
 	KEXPECT(t, !kmem_cache_create("zero", 0, NULL, 0));

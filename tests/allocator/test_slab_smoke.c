@@ -118,7 +118,7 @@ static void exercise(struct ktest *t, struct kmem_cache *s, unsigned int size)
 
 static void test_sheaf_and_plain_caches(struct ktest *t)
 {
-	struct kmem_cache_args sargs = { .sheaf_capacity = 8 };
+	struct kmem_cache_args sargs = { .sheaf_capacity = 8, .model_default_sheaf_capacity = 8 };
 	struct kmem_cache *sc, *pc;
 	struct slab_sheaf *sheaf;
 	void *p;
@@ -126,7 +126,7 @@ static void test_sheaf_and_plain_caches(struct ktest *t)
 	KASSERT(t, !smoke_start(t, (struct env_opts){ .cpus = 4, .nodes = 1 }));
 
 	sc = kmem_cache_create("smoke_sheaf", 64, &sargs, 0);
-	pc = kmem_cache_create("smoke_plain", 100, NULL, SLAB_HWCACHE_ALIGN);
+	pc = kmem_cache_create("smoke_plain", 100, NULL, SLAB_HWCACHE_ALIGN | SLAB_NOLEAKTRACE);
 	KASSERT(t, sc && pc);
 	KEXPECT(t, model_cache_has_sheaves(sc));
 	KEXPECT(t, !model_cache_has_sheaves(pc));
@@ -169,7 +169,7 @@ static void test_sheaf_and_plain_caches(struct ktest *t)
 /* Objects of node 0 freed on a node-1 vCPU go to their slab, not a sheaf. */
 static void test_remote_free_bypasses_sheaves(struct ktest *t)
 {
-	struct kmem_cache_args sargs = { .sheaf_capacity = 4 };
+	struct kmem_cache_args sargs = { .sheaf_capacity = 4, .model_default_sheaf_capacity = 4 };
 	struct kmem_cache *s;
 	void *objs[16];
 	unsigned int i;
@@ -203,7 +203,7 @@ static void test_remote_free_bypasses_sheaves(struct ktest *t)
 /* The quarantine holds freed objects back and gives them up at destroy. */
 static void test_quarantine(struct ktest *t)
 {
-	struct kmem_cache_args sargs = { .sheaf_capacity = 8 };
+	struct kmem_cache_args sargs = { .sheaf_capacity = 8, .model_default_sheaf_capacity = 8 };
 	struct model_cache_counts c;
 	struct kmem_cache *s;
 	void *objs[32];
@@ -233,7 +233,7 @@ static void test_leak_destroy(struct ktest *t)
 	bool old;
 
 	KASSERT(t, !smoke_start(t, (struct env_opts){ .cpus = 2, .nodes = 1 }));
-	s = kmem_cache_create("smoke_leak", 64, NULL, SLAB_NO_MERGE);
+	s = kmem_cache_create("smoke_leak", 64, NULL, SLAB_NO_MERGE | SLAB_NOLEAKTRACE);
 	KASSERT(t, s);
 	KASSERT(t, kmem_cache_alloc(s, GFP_KERNEL));
 	old = model_set_slab_kunit_test(true);
@@ -247,7 +247,7 @@ static void test_leak_destroy(struct ktest *t)
 /* KASAN's double-free, invalid-free and the double destroy, as reports. */
 static void test_bad_frees_are_reported(struct ktest *t)
 {
-	struct kmem_cache_args sargs = { .sheaf_capacity = 4 };
+	struct kmem_cache_args sargs = { .sheaf_capacity = 4, .model_default_sheaf_capacity = 4 };
 	struct kmem_cache *s;
 	char *p, stack_obj[8];
 	bool old;
@@ -287,7 +287,7 @@ static void test_bad_frees_are_reported(struct ktest *t)
 /* Not a check: how fast one fuzz-sized round trip is (printed). */
 static void test_round_trip_rate(struct ktest *t)
 {
-	struct kmem_cache_args sargs = { .sheaf_capacity = 16 };
+	struct kmem_cache_args sargs = { .sheaf_capacity = 16, .model_default_sheaf_capacity = 16 };
 	struct timespec a, b;
 #if defined(SHEAF_BACKEND_THREADS)
 	unsigned int round, i, rounds = 100;	/* each round starts threads */
@@ -303,7 +303,7 @@ static void test_round_trip_rate(struct ktest *t)
 
 		KASSERT(t, !smoke_start(t, (struct env_opts){ .cpus = 4, .nodes = 1 }));
 		s1 = kmem_cache_create("rate_sheaf", 64, &sargs, 0);
-		s2 = kmem_cache_create("rate_plain", 128, NULL, 0);
+		s2 = kmem_cache_create("rate_plain", 128, NULL, SLAB_NOLEAKTRACE);
 		KASSERT(t, s1 && s2);
 		for (i = 0; i < ARRAY_SIZE(objs); i++)
 			objs[i] = kmem_cache_alloc(i & 1 ? s1 : s2, GFP_KERNEL);
