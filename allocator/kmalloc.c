@@ -123,6 +123,7 @@ int create_kmalloc_caches(unsigned int model_mask)
 static int bootstrap_cache_sheaves(struct kmem_cache *s)
 {
 	struct kmem_cache_args empty_args = {};
+	struct kmem_cache_node *n;
 	unsigned int capacity, cpu;
 	bool failed = false;
 	int node;
@@ -133,8 +134,8 @@ static int bootstrap_cache_sheaves(struct kmem_cache *s)
 	if (!capacity)
 		return 0;
 
-	/* Model: barns for the nodes with memory, as init_kmem_cache_nodes() */
-	for_each_node_state(node, N_MEMORY) {
+	/* Model: the nodes with memory (2026: slab_barn_nodes), as init_kmem_cache_nodes() */
+	for_each_kmem_cache_node(s, node, n) {
 		struct node_barn *barn;
 
 		barn = vcpu_alloc(sizeof(*barn), GFP_KERNEL);

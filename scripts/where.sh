@@ -247,7 +247,7 @@ free|slab_free|-|differs: the sheaves take an object iff its slab is on numa_mem
 free|slab_free_hook|-|differs: kasan_slab_pre_free(), the SLUB_RCU_DEBUG delay of a TYPESAFE object when model_config.slub_rcu_debug is on (op rcu_debug; no kasan_record_aux_stack()), and the poison-or-quarantine of kasan_slab_free() only; no kmemleak, KMSAN, debug objects, KCSAN or KFENCE
 free|slab_free_after_rcu_debug|-|same order without the KFENCE check; __slab_free() through do_slab_free(), which counts FREE_SLOWPATH
 free|free_to_pcs|-|same order; allow_spin as 2026 (kfree_nolock()), down to the barn's trylock forms; stat FREE_PCS (2026: FREE_FASTPATH)
-free|__pcs_replace_full_main|-|same order without the cache_has_sheaves() back-off; allow_spin passed to barn_get_empty_sheaf() and barn_replace_full_sheaf() (-EBUSY when the trylock fails)
+free|__pcs_replace_full_main|-|same order; allow_spin passed to barn_get_empty_sheaf() and barn_replace_full_sheaf() (-EBUSY when the trylock fails)
 free|__pcs_install_empty_sheaf|-|same order
 free|barn_replace_full_sheaf|-|same order; -EBUSY when the !allow_spin trylock fails, which happens only while barn->lock is held (model_barn_trylock(): no decider question)
 free|barn_put_full_sheaf|-|same order
@@ -320,7 +320,7 @@ create|calculate_sizes|-|differs: the model's layout (free pointer, redzone); th
 create|create_kmalloc_caches|-|differs: KMALLOC_NORMAL only, the sizes named in model_config.kmalloc_sizes, at model_slab_init(); no setup_kmalloc_cache_index_table() (the 96 and 192 classes always exist)
 create|create_kmalloc_cache|-|differs: create_boot_cache()'s alignment and create_cache() in one; refcount 1, on slab_caches (so mergeable caches may merge into it)
 create|bootstrap_kmalloc_sheaves|-|same order over the caches that exist
-create|bootstrap_cache_sheaves|-|same order; barns in s->per_node[] for the nodes with memory (2026: every node of slab_barn_nodes); a failure fails model_slab_init() instead of panic()
+create|bootstrap_cache_sheaves|-|same order; barns in s->per_node[] for the nodes with memory (2026: slab_barn_nodes); a failure fails model_slab_init() instead of panic()
 EOF
 }
 
