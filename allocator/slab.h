@@ -183,8 +183,8 @@ void model_config_default(struct model_config *cfg);
 int model_set_quarantine(unsigned int objects);
 /*
  * Turns CONFIG_SLUB_RCU_DEBUG on or off in a running model; -EBUSY while a
- * cache exists (a leaked one too), whose deferred frees and destroy must
- * see one setting.
+ * SLAB_TYPESAFE_BY_RCU cache exists (a leaked one too), whose deferred frees
+ * and destroy must see one setting.  Other caches are not affected by it.
  */
 int model_set_slub_rcu_debug(bool on);
 /* Whether CONFIG_SLUB_RCU_DEBUG is on now. */

@@ -765,13 +765,14 @@ static void exec_quarantine(const struct op *op)
 }
 
 /*
- * CONFIG_SLUB_RCU_DEBUG on or off for the rest of the input; refused once a
- * cache exists, since its deferred frees and its destroy must agree.
+ * CONFIG_SLUB_RCU_DEBUG on or off for the rest of the input; refused while
+ * a SLAB_TYPESAFE_BY_RCU cache exists, whose deferred frees and destroy
+ * must agree.
  */
 static void exec_rcu_debug(const struct op *op)
 {
 	if (model_set_slub_rcu_debug(op->arg[0]))
-		h_skip(" (a cache exists, skipped)");
+		h_skip(" (a typesafe cache exists, skipped)");
 }
 
 static void exec_fail_noretry(const struct op *op)
