@@ -743,12 +743,17 @@ bool model_slub_rcu_debug(void)
 
 int model_set_slub_rcu_debug(bool on)
 {
+	struct kmem_cache *s;
 	int err = 0;
 
 	mutex_lock(&slab_mutex);
-	if (!list_empty(&slab_caches) || !list_empty(&model_leaked_caches))
-		err = -EBUSY;
-	else
+	list_for_each_entry(s, &slab_caches, list)
+		if (s->flags & SLAB_TYPESAFE_BY_RCU)
+			err = -EBUSY;
+	list_for_each_entry(s, &model_leaked_caches, list)
+		if (s->flags & SLAB_TYPESAFE_BY_RCU)
+			err = -EBUSY;
+	if (!err)
 		WRITE_ONCE(slab_model_config.slub_rcu_debug, on);
 	mutex_unlock(&slab_mutex);
 	return err;

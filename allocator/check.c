@@ -464,6 +464,7 @@ const char *model_rcu_path_name(enum model_rcu_path path)
 		[MODEL_RCU_LIST] = "kvfree_rcu list",
 		[MODEL_RCU_INLINE] = "inline synchronize_rcu()",
 		[MODEL_RCU_DEBUG] = "SLUB_RCU_DEBUG",
+		[MODEL_RCU_DEBUG_DEFER] = "SLUB_RCU_DEBUG deferral",
 	};
 
 	return (unsigned int)path < NR_MODEL_RCU_PATHS ? names[path] : "?";

@@ -140,7 +140,9 @@ void model_kvfree_rcu_get_stats(struct model_kvfree_rcu_stats *st);
  * the kfree()/vfree() for the others.  An observer (the harness's contract
  * oracle) checks there that the grace period the object waited for is over.
  * With SLUB_RCU_DEBUG the same moment comes for a plain free of a
- * SLAB_TYPESAFE_BY_RCU object, in slab_free_after_rcu_debug().
+ * SLAB_TYPESAFE_BY_RCU object, in slab_free_after_rcu_debug(); the hook is
+ * also told, with MODEL_RCU_DEBUG_DEFER, when slab_free_hook() defers such a
+ * free (it does not when its rcu_delayed_free cannot be allocated).
  * The hook runs in whatever context frees (an RCU callback, a workqueue
  * worker, the caller of kvfree_call_rcu()); it must not call the model.
  */
@@ -150,6 +152,7 @@ enum model_rcu_path {
 	MODEL_RCU_LIST,		/* channel 3: the rcu_head list */
 	MODEL_RCU_INLINE,	/* headless, no block: synchronize_rcu() then kvfree() */
 	MODEL_RCU_DEBUG,	/* not kfree_rcu(): slab_free_after_rcu_debug() (SLUB_RCU_DEBUG) */
+	MODEL_RCU_DEBUG_DEFER,	/* not a give-back: slab_free_hook() has just deferred the free */
 	NR_MODEL_RCU_PATHS
 };
 typedef void (*model_rcu_free_hook_t)(const void *obj, enum model_rcu_path path);

@@ -256,6 +256,15 @@ struct kmem_cache_per_node_ptrs {
 	struct kmem_cache_node *node;	/* NULL: a memoryless node */
 };
 
+/* An allocation's alloc_flags (mm/slab.h) */
+#define SLAB_ALLOC_DEFAULT	0x00	/* no flags */
+#define SLAB_ALLOC_TRYLOCK	0x01	/* a kmalloc_nolock() allocation */
+
+static inline bool alloc_flags_allow_spinning(const unsigned int alloc_flags)
+{
+	return !(alloc_flags & SLAB_ALLOC_TRYLOCK);
+}
+
 /* ------------------------------------------------------------------ */
 /* struct kmem_cache (cache.c)                                          */
 
@@ -517,7 +526,7 @@ void remove_partial(struct kmem_cache_node *n, struct slab *slab);
 void inc_slabs_node(struct kmem_cache_node *n, struct slab *slab);
 void dec_slabs_node(struct kmem_cache_node *n, struct slab *slab);
 void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
-			unsigned long addr, unsigned int orig_size);
+			unsigned long addr, unsigned int orig_size, unsigned int alloc_flags);
 int __kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
 int __kmem_cache_shutdown(struct kmem_cache *s);
 int __kmem_cache_do_shrink(struct kmem_cache *s);
@@ -564,7 +573,7 @@ void barn_shrink(struct kmem_cache *s, struct node_barn *barn);
 int init_percpu_sheaves(struct kmem_cache *s);
 bool model_is_bootstrap_sheaf(const struct slab_sheaf *sheaf);
 void pcs_destroy(struct kmem_cache *s);
-void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp, int node);
+void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp, unsigned int alloc_flags, int node);
 bool free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin);
 bool sheaf_flush_main(struct kmem_cache *s);
 

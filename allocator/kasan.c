@@ -277,6 +277,7 @@ bool slab_free_hook(struct kmem_cache *s, void *x, bool init, bool after_rcu_del
 			/* pre_free counted it out of live: it waits as RCU, pending */
 			model_set_obj_state(slab, idx, MODEL_OBJ_RCU);
 			model_count_add(s->model_rcu_pending, 1L);
+			model_rcu_free_observe(x, MODEL_RCU_DEBUG_DEFER);
 			model_trace("slab_free_hook(%s): SLUB_RCU_DEBUG, call_rcu(slab_free_after_rcu_debug)",
 				    s->name);
 

@@ -136,7 +136,8 @@ static void *alloc_single_from_partial(struct kmem_cache *s,
 	return object;
 }
 
-static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n)
+static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
+			      unsigned int alloc_flags)
 {
 	unsigned long flags;
 	struct slab *slab;
@@ -146,7 +147,10 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n)
 	if (!n || !READ_ONCE(n->nr_partial))
 		return NULL;
 
-	spin_lock_irqsave(&n->list_lock, flags);
+	if (alloc_flags_allow_spinning(alloc_flags))
+		spin_lock_irqsave(&n->list_lock, flags);
+	else if (!spin_trylock_irqsave(&n->list_lock, flags))
+		return NULL;
 	slab = list_first_entry_or_null(&n->partial, struct slab, slab_list);
 	if (slab)
 		object = alloc_single_from_partial(s, n, slab);
@@ -159,7 +163,7 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n)
  * coin (get_cycles() % 1024) is dropped; a node is tried whenever it has
  * more partial slabs than min_partial.
  */
-static void *get_any_partial(struct kmem_cache *s)
+static void *get_any_partial(struct kmem_cache *s, unsigned int alloc_flags)
 {
 	struct kmem_cache_node *n;
 	void *object;
@@ -168,7 +172,7 @@ static void *get_any_partial(struct kmem_cache *s)
 	for_each_kmem_cache_node(s, node, n) {
 		if (READ_ONCE(n->nr_partial) <= s->min_partial)
 			continue;
-		object = get_partial_node(s, n);
+		object = get_partial_node(s, n, alloc_flags);
 		if (object)
 			return object;
 	}
@@ -179,24 +183,31 @@ static void *get_any_partial(struct kmem_cache *s)
  * Model: a requested node is honoured for partial slabs and the new slab
  * (the kernel's try_thisnode round); without one, the local node first.
  */
-static void *get_partial(struct kmem_cache *s, int node)
+static void *get_partial(struct kmem_cache *s, int node, unsigned int alloc_flags)
 {
 	int searchnode = node == NUMA_NO_NODE ? numa_mem_id() : node;
 	void *object;
 
-	object = get_partial_node(s, get_node(s, searchnode));
+	object = get_partial_node(s, get_node(s, searchnode), alloc_flags);
 	if (object || node != NUMA_NO_NODE)
 		return object;
-	return get_any_partial(s);
+	return get_any_partial(s, alloc_flags);
 }
 
-static void *alloc_single_from_new_slab(struct kmem_cache *s, struct slab *slab)
+static void *alloc_single_from_new_slab(struct kmem_cache *s, struct slab *slab,
+					unsigned int alloc_flags)
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
 	unsigned long flags;
 	void *object;
 
-	spin_lock_irqsave(&n->list_lock, flags);
+	if (alloc_flags_allow_spinning(alloc_flags)) {
+		spin_lock_irqsave(&n->list_lock, flags);
+	} else if (!spin_trylock_irqsave(&n->list_lock, flags)) {
+		/* unlucky: the new slab goes back, no object of it was handed out */
+		__free_slab(s, slab);
+		return NULL;
+	}
 	object = slab_pop_object(s, slab);
 	n->model_inuse++;
 	inc_slabs_node(n, slab);
@@ -208,7 +219,7 @@ static void *alloc_single_from_new_slab(struct kmem_cache *s, struct slab *slab)
 
 /* ___slab_alloc() of the 2026 tree: a partial slab, else a new one. */
 void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
-			unsigned long addr, unsigned int orig_size)
+			unsigned long addr, unsigned int orig_size, unsigned int alloc_flags)
 {
 	struct slab *slab;
 	void *object;
@@ -219,15 +230,17 @@ void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
 	if (node != NUMA_NO_NODE && !get_node(s, node))
 		node = NUMA_NO_NODE;
 
-	object = get_partial(s, node);
+	object = get_partial(s, node, alloc_flags);
 	if (object)
 		return object;
 
+	/* Model: a kmalloc_nolock() slab comes from vcpu_alloc() as any other, with its gfp */
 	slab = new_slab(s, gfp, node);
 	if (unlikely(!slab))
 		return NULL;
 	stat(s, ALLOC_SLAB);
-	return alloc_single_from_new_slab(s, slab);
+	/* a trylock that failed here is not retried: that could loop forever */
+	return alloc_single_from_new_slab(s, slab, alloc_flags);
 }
 
 /* Up to @max objects from the partial slabs of @n, under one lock hold. */

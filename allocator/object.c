@@ -36,10 +36,11 @@ static void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
 {
 	void *object;
 
-	object = alloc_from_pcs(s, gfpflags, node);
+	object = alloc_from_pcs(s, gfpflags, SLAB_ALLOC_DEFAULT, node);
 
 	if (!object)
-		object = __slab_alloc_node(s, gfpflags, node, addr, (unsigned int)orig_size);
+		object = __slab_alloc_node(s, gfpflags, node, addr, (unsigned int)orig_size,
+					   SLAB_ALLOC_DEFAULT);
 
 	slab_post_alloc_hook(s, gfpflags, 1, &object, slab_want_init_on_alloc(gfpflags, s));
 	return object;
@@ -98,6 +99,65 @@ void *kmalloc(size_t size, gfp_t flags)
 void *kmalloc_node(size_t size, gfp_t flags, int node)
 {
 	return __do_kmalloc_node(size, flags, node, _RET_IP_);
+}
+
+/*
+ * kmalloc_nolock(): a kmalloc() for a context that must not spin (NMI,
+ * tracing, BPF).  Only trylocks: the pcs lock, the barn, n->list_lock; a
+ * failed one fails the allocation, after one more try in the next larger
+ * kmalloc cache, whose locks are unlikely to be held too.  No
+ * slab_pre_alloc_hook() and no KFENCE, as in the kernel.
+ */
+void *kmalloc_nolock(size_t size, gfp_t gfp_flags, int node)
+{
+	unsigned int alloc_flags = SLAB_ALLOC_TRYLOCK;
+	struct kmem_cache *s;
+	bool can_retry = true;
+	void *ret;
+
+	WARN_ON_ONCE(gfp_flags & ~(__GFP_ZERO | __GFP_NOWARN | __GFP_NOMEMALLOC));
+
+	gfp_flags |= __GFP_NOWARN | __GFP_NOMEMALLOC;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+
+	/* Model: no PREEMPT_RT, and no NMI on a uniprocessor: nothing refused here */
+retry:
+	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
+		return NULL;
+	s = kmalloc_slab(size, gfp_flags);
+	/* Model: the next bucket must be in model_config.kmalloc_sizes too */
+	if (WARN_ONCE(!s, "kmalloc_nolock(%zu): %s was not in model_config.kmalloc_sizes",
+		      size, model_kmalloc_name(size)))
+		return NULL;
+
+	/*
+	 * Model: the kernel refuses a cache without __CMPXCHG_DOUBLE (a
+	 * slab_lock() an NMI could interrupt); the model's slabs change only
+	 * under n->list_lock, which it trylocks, so it stands for the
+	 * cmpxchg16b case and never refuses.
+	 */
+
+	model_cache_enter(s);
+	ret = alloc_from_pcs(s, gfp_flags, alloc_flags, node);
+	if (!ret)
+		ret = __slab_alloc_node(s, gfp_flags, node, _RET_IP_, (unsigned int)size,
+					alloc_flags);
+	if (ret)
+		slab_post_alloc_hook(s, gfp_flags, 1, &ret,
+				     slab_want_init_on_alloc(gfp_flags, s));
+	model_cache_exit(s);
+
+	/* a trylock failed: the sheaves and the list of another bucket may be free */
+	if (!ret && can_retry) {
+		size = s->object_size + 1;
+		can_retry = false;
+		goto retry;
+	}
+
+	/* Model: kasan_kmalloc()'s poisoning of the tail past @size is not modelled */
+	return ret;
 }
 
 /*

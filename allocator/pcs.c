@@ -89,15 +89,18 @@ free_pcs:
 /*
  * Replaces the empty main sheaf with a (at least partially) full one.
  * Called with the pcs lock held; returns the pcs with the lock held
- * (possibly of another vCPU), or NULL with the lock released.  Model: no
- * kmalloc_nolock(), so its barn calls always pass allow_spin = true.
+ * (possibly of another vCPU), or NULL with the lock released.  A
+ * kmalloc_nolock() (SLAB_ALLOC_TRYLOCK) only trylocks the barn and never
+ * allocates a sheaf.
  */
 static struct slub_percpu_sheaves *
-__pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, gfp_t gfp)
+__pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, gfp_t gfp,
+			 unsigned int alloc_flags)
 {
 	struct slab_sheaf *empty = NULL;
 	struct slab_sheaf *full;
 	struct node_barn *barn;
+	bool allow_spin;
 	bool can_alloc;
 
 	lockdep_assert_held(this_cpu_ptr(&s->cpu_sheaves->lock));
@@ -119,7 +122,9 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, 
 		return NULL;
 	}
 
-	full = barn_replace_empty_sheaf(barn, pcs->main, true);
+	allow_spin = alloc_flags_allow_spinning(alloc_flags);
+
+	full = barn_replace_empty_sheaf(barn, pcs->main, allow_spin);
 	if (full) {
 		stat(s, BARN_GET);
 		pcs->main = full;
@@ -128,7 +133,8 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, 
 
 	stat(s, BARN_GET_FAIL);
 
-	can_alloc = gfpflags_allow_blocking(gfp);
+	/* Model: the kernel's test is allow_spin; blocking is the model's (see docs/kernel.md) */
+	can_alloc = allow_spin && gfpflags_allow_blocking(gfp);
 	if (can_alloc) {
 		if (pcs->spare) {
 			empty = pcs->spare;
@@ -187,7 +193,7 @@ __pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, 
 	return pcs;
 }
 
-void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp, int node)
+void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp, unsigned int alloc_flags, int node)
 {
 	struct slub_percpu_sheaves *pcs;
 	bool node_requested;
@@ -207,7 +213,7 @@ void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp, int node)
 	pcs = this_cpu_ptr(s->cpu_sheaves);
 
 	if (unlikely(pcs->main->size == 0)) {
-		pcs = __pcs_replace_empty_main(s, pcs, gfp);
+		pcs = __pcs_replace_empty_main(s, pcs, gfp, alloc_flags);
 		if (unlikely(!pcs))
 			return NULL;
 	}

@@ -67,10 +67,18 @@ void kfree(const void *object);
 /* From the kmalloc-<size> cache serving @size (model_config.kmalloc_sizes); NULL above 8 KiB. */
 void *kmalloc(size_t size, gfp_t flags);
 void *kmalloc_node(size_t size, gfp_t flags, int node);
+/*
+ * From a context that must not spin: only trylocks, so it may fail (NULL)
+ * where kmalloc() would wait.  @gfp_flags: 0 or __GFP_ZERO.  It may retry in
+ * the next kmalloc size, which must be in model_config.kmalloc_sizes too.
+ */
+void *kmalloc_nolock(size_t size, gfp_t gfp_flags, int node);
 /* The model_config.kmalloc_sizes bit of the cache serving @size (1..8192), or 0 above. */
 unsigned int model_kmalloc_size_bit(size_t size);
 /* The kmalloc cache serving @size, NULL if the model did not create it. */
 struct kmem_cache *model_kmalloc_cache(size_t size);
+/* kmalloc_size_roundup(): the object size of the kmalloc cache serving @size. */
+size_t model_kmalloc_size_roundup(size_t size);
 void kvfree(const void *object);
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p);
 /* s may be NULL: each object's cache is looked up (kfree_bulk). */
@@ -175,8 +183,8 @@ void model_config_default(struct model_config *cfg);
 int model_set_quarantine(unsigned int objects);
 /*
  * Turns CONFIG_SLUB_RCU_DEBUG on or off in a running model; -EBUSY while a
- * cache exists (a leaked one too), whose deferred frees and destroy must
- * see one setting.
+ * SLAB_TYPESAFE_BY_RCU cache exists (a leaked one too), whose deferred frees
+ * and destroy must see one setting.  Other caches are not affected by it.
  */
 int model_set_slub_rcu_debug(bool on);
 /* Whether CONFIG_SLUB_RCU_DEBUG is on now. */

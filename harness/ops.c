@@ -150,6 +150,7 @@ static void destroy_checked(unsigned int c)
 static void forget_cache(unsigned int c)
 {
 	h.cache[c].s = NULL;
+	h.cache[c].kmalloc = false;
 	shadow_cache_gone(c);
 }
 
@@ -266,7 +267,6 @@ static bool release_kmalloc_handle(unsigned int c)
 	free_all_of(c);
 	h_note(" (%s is never destroyed: objects freed, handle released)",
 	       model_cache_name(h.cache[c].s));
-	h.cache[c].kmalloc = false;
 	forget_cache(c);
 	return true;
 }
@@ -298,7 +298,8 @@ static void exec_destroy_leak(const struct op *op)
 	unsigned long errors;
 	bool was;
 
-	if (!cache_of(c))
+	/* a kmalloc cache is never destroyed, leaking or not */
+	if (!cache_of(c) || release_kmalloc_handle(c))
 		return;
 	/*
 	 * Dropping one reference of a merged cache with objects held would
@@ -360,17 +361,15 @@ static void exec_alloc(const struct op *op)
  * already names that cache takes one more object; any other cN is
  * skipped.  The objects are freed, kfree_rcu()ed and read like any other.
  */
-static void exec_kmalloc(const struct op *op)
+static int kmalloc_handle(unsigned int c, unsigned int size)
 {
-	unsigned int c = op->arg[0], size = op->arg[1];
 	struct kmem_cache *k = model_kmalloc_cache(size);
 	int slot;
-	void *p;
 
 	if (!h.cache[c].s) {
 		if (!k) {
 			h_skip(" (no kmalloc cache for %u bytes, skipped)", size);
-			return;
+			return -1;
 		}
 		h.cache[c].s = k;
 		h.cache[c].kmalloc = true;
@@ -378,15 +377,24 @@ static void exec_kmalloc(const struct op *op)
 		h_note(" c%u: %s", c, model_cache_name(k));
 	} else if (!h.cache[c].kmalloc || h.cache[c].s != k) {
 		h_skip(" (c%u names another cache, skipped)", c);
-		return;
+		return -1;
 	}
 	if (h.cache[c].dying || h.cache[c].creating)
-		return;
+		return -1;
 	slot = shadow_reserve_slot(c);
-	if (slot < 0) {
+	if (slot < 0)
 		h_skip(" (c%u: every handle live, skipped)", c);
+	return slot;
+}
+
+static void exec_kmalloc(const struct op *op)
+{
+	unsigned int c = op->arg[0], size = op->arg[1];
+	int slot = kmalloc_handle(c, size);
+	void *p;
+
+	if (slot < 0)
 		return;
-	}
 	p = kmalloc(size, gfp_of(op->arg[2]));
 	if (!p) {
 		shadow_unreserve(c, (unsigned int)slot);
@@ -757,13 +765,14 @@ static void exec_quarantine(const struct op *op)
 }
 
 /*
- * CONFIG_SLUB_RCU_DEBUG on or off for the rest of the input; refused once a
- * cache exists, since its deferred frees and its destroy must agree.
+ * CONFIG_SLUB_RCU_DEBUG on or off for the rest of the input; refused while
+ * a SLAB_TYPESAFE_BY_RCU cache exists, whose deferred frees and destroy
+ * must agree.
  */
 static void exec_rcu_debug(const struct op *op)
 {
 	if (model_set_slub_rcu_debug(op->arg[0]))
-		h_skip(" (a cache exists, skipped)");
+		h_skip(" (a typesafe cache exists, skipped)");
 }
 
 static void exec_fail_noretry(const struct op *op)
@@ -869,6 +878,38 @@ static void exec_kfree_nolock(const struct op *op)
 	nolock_enter(op->arg[1], &st);
 	kfree_nolock(p);
 	nolock_exit(op->arg[1], &st);
+}
+
+/*
+ * kmalloc_nolock() into handle cN, as op kmalloc names it, from the
+ * context the NLCTX operand names; with `inlock` the pcs trylock fails and
+ * the object comes from a slab, or from the next kmalloc size.
+ */
+static void exec_kmalloc_nolock(const struct op *op)
+{
+	unsigned int c = op->arg[0], size = op->arg[1];
+	int slot = kmalloc_handle(c, size);
+	struct nolock_state st;
+	void *p;
+
+	if (slot < 0)
+		return;
+	nolock_enter(op->arg[2], &st);
+	p = kmalloc_nolock(size, 0, NUMA_NO_NODE);
+	nolock_exit(op->arg[2], &st);
+	if (!p) {
+		shadow_unreserve(c, (unsigned int)slot);
+		h_note(" failed");
+		return;
+	}
+	/* a retry in the next size gives an object of another cache: it is freed, not kept */
+	if (model_virt_to_cache(p) != h.cache[c].s) {
+		h_note(" from %s, freed", model_cache_name(model_virt_to_cache(p)));
+		shadow_unreserve(c, (unsigned int)slot);
+		kfree(p);
+		return;
+	}
+	new_object(c, (unsigned int)slot, p, "kmalloc_nolock");
 }
 
 /* kfree_rcu_nolock(): kfree_rcu() with allow_spin = false. */

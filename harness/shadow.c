@@ -94,7 +94,8 @@ struct record {
 	unsigned char how;		/* enum shadow_free_how */
 	bool in_use;
 	bool given_back;		/* KFREE_RCU, rcu_debug: the model's rcu free hook saw it */
-	bool rcu_debug;			/* FREE of a TYPESAFE object, deferred by SLUB_RCU_DEBUG */
+	bool rcu_debug;			/* FREE of a TYPESAFE object with SLUB_RCU_DEBUG on */
+	bool deferred;			/* rcu_debug: slab_free_hook() deferred it (it may not) */
 	unsigned char path;		/* enum model_rcu_path, once given back */
 };
 
@@ -276,7 +277,7 @@ void shadow_reader_unlock(unsigned int t)
 	/* TYPESAFE records matter only to the readers that began before them. */
 	for (i = 0; i < sh.rec_hi; i++)
 		if (sh.rec[i].in_use && sh.rec[i].how == SHADOW_FREE &&
-		    (!sh.rec[i].rcu_debug || sh.rec[i].given_back) &&
+		    (!sh.rec[i].deferred || sh.rec[i].given_back) &&
 		    !any_reader_protects(sh.rec[i].seq))
 			drop_record(i);
 }
@@ -329,23 +330,28 @@ static struct record *pending_record_of(const void *p)
 }
 
 /*
- * slab_free_after_rcu_debug() resumes the free of a TYPESAFE object that
- * SLUB_RCU_DEBUG deferred: a grace period that began after the free must
- * be over.  The record stays while a reader that began before the free is
- * inside (deref checks it).
+ * SLUB_RCU_DEBUG: slab_free_hook() defers the free of a TYPESAFE object
+ * (DEFER), and slab_free_after_rcu_debug() resumes it, when a grace period
+ * that began after the free must be over.  The record stays while a reader
+ * that began before the free is inside (deref checks it).
  */
-static void rcu_debug_free_hook(const void *obj)
+static void rcu_debug_free_hook(const void *obj, enum model_rcu_path path)
 {
+	bool defer = path == MODEL_RCU_DEBUG_DEFER;
 	struct record *r = NULL;
 	unsigned int i;
 	char name[16];
 
 	for (i = 0; i < sh.rec_hi && !r; i++)
 		if (sh.rec[i].in_use && sh.rec[i].p == obj && sh.rec[i].rcu_debug &&
-		    !sh.rec[i].given_back)
+		    sh.rec[i].deferred != defer && !sh.rec[i].given_back)
 			r = &sh.rec[i];
 	if (!r)
 		return;
+	if (defer) {
+		r->deferred = true;
+		return;
+	}
 	r->given_back = true;
 	r->path = MODEL_RCU_DEBUG;
 	if (!poll_state_synchronize_rcu(r->cookie))
@@ -372,8 +378,8 @@ static void rcu_free_hook(const void *obj, enum model_rcu_path path)
 	struct record *r;
 	char name[16];
 
-	if (path == MODEL_RCU_DEBUG) {
-		rcu_debug_free_hook(obj);
+	if (path == MODEL_RCU_DEBUG || path == MODEL_RCU_DEBUG_DEFER) {
+		rcu_debug_free_hook(obj, path);
 		return;
 	}
 	r = pending_record_of(obj);
@@ -469,7 +475,8 @@ static void check_handout(unsigned int c, struct h_object *p, const char *func)
 		if (!r->in_use || r->p != p)
 			continue;
 		if (r->rcu_debug) {
-			if (!poll_state_synchronize_rcu(r->cookie))
+			/* not deferred: its rcu_delayed_free could not be allocated */
+			if (r->deferred && !poll_state_synchronize_rcu(r->cookie))
 				vcpu_report(VCPU_REPORT_BUG,
 					    "RCU contract: SLUB_RCU_DEBUG object reused before a grace period",
 					    func, "%p (c%u.o%u) of a SLAB_TYPESAFE_BY_RCU cache was freed "

@@ -119,6 +119,7 @@ alias_of() {
 	sheaf_try_flush_main) echo sheaf_flush_main ;;
 	refill_objects) echo __kmem_cache_alloc_bulk ;;
 	___slab_alloc) echo __slab_alloc_node ;;
+	__kmalloc_nolock_noprof) echo kmalloc_nolock ;;
 	__kmem_cache_shrink) echo kmem_cache_shrink ;;
 	kmem_cache_alloc_noprof) echo kmem_cache_alloc ;;
 	kmem_cache_alloc_node_noprof) echo kmem_cache_alloc_node ;;
@@ -220,23 +221,24 @@ table_rows() {
 alloc|kmem_cache_alloc_noprof|-|same order: slab_alloc_node() with NUMA_NO_NODE; no trace point, and the admission gate (model_cache_enter()) around it
 alloc|kmem_cache_alloc_node_noprof|-|same order, as above with the node
 alloc|slab_alloc_node|-|differs: no slab_pre_alloc_hook() (should_failslab()), no kfence_alloc(), no maybe_wipe_obj_freeptr(); the sheaves are always tried, and a cache without them fails on the bootstrap sheaf, as in 2026
-alloc|alloc_from_pcs|-|same order; no strict_numa mempolicy step and no alloc_flags; the node check uses slab_nid() (2026: page_to_nid()); stat ALLOC_PCS (2026: ALLOC_FASTPATH)
-alloc|__pcs_replace_empty_main|-|differs: may block iff gfpflags_allow_blocking() (2026: alloc_flags_allow_spinning()); with no spare or barn sheaf it calls alloc_full_sheaf() (2026: alloc_empty_sheaf() then refill_sheaf(), a failed refill flushed before the free); relocks with local_lock() (2026: local_trylock(), else the full sheaf goes to the barn); an empty main goes to the barn even without a spare (2026: it becomes the spare)
-alloc|barn_replace_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question); every model caller passes true (no kmalloc_nolock())
+alloc|alloc_from_pcs|-|same order; no strict_numa mempolicy step; alloc_flags passed to __pcs_replace_empty_main(); the node check uses slab_nid() (2026: page_to_nid()); stat ALLOC_PCS (2026: ALLOC_FASTPATH)
+alloc|__pcs_replace_empty_main|-|differs: may block iff alloc_flags_allow_spinning() and gfpflags_allow_blocking() (2026: the first only); with no spare or barn sheaf it calls alloc_full_sheaf() (2026: alloc_empty_sheaf() then refill_sheaf(), a failed refill flushed before the free); relocks with local_lock() (2026: local_trylock(), else the full sheaf goes to the barn); an empty main goes to the barn even without a spare (2026: it becomes the spare)
+alloc|barn_replace_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question); kmalloc_nolock() passes false, every other caller true
 alloc|barn_get_empty_sheaf|-|same order; the !allow_spin trylock fails only while barn->lock is held (model_barn_trylock(): no decider question)
 alloc|alloc_empty_sheaf|-|differs: refused under __GFP_NO_OBJ_EXT (2026: SLAB_ALLOC_NO_RECURSE in alloc_flags, OBJCGS_CLEAR_MASK cleared); memory from vcpu_alloc(), not kmalloc()
 alloc|__alloc_empty_sheaf|-|differs: as alloc_empty_sheaf(), which calls it with s->sheaf_capacity
 alloc|__do_kmalloc_node|-|differs: no large kmalloc (above KMALLOC_MAX_CACHE_SIZE: NULL), no kasan_kmalloc() poisoning of the tail past the requested size, no trace point; KMALLOC_NORMAL only, and only the caches named in model_config.kmalloc_sizes exist (a missing one WARNs and fails)
+alloc|__kmalloc_nolock_noprof|-|differs: no __CMPXCHG_DOUBLE refusal (the model's slabs change under n->list_lock, which it trylocks), no PREEMPT_RT or uniprocessor NMI refusal, no kasan_kmalloc(); the retry size's cache must be in model_config.kmalloc_sizes; the admission gate around each try
 alloc|kmalloc_slab|-|differs: KMALLOC_NORMAL only, no kmem_buckets and no kmalloc token
 alloc|kmalloc_size_roundup|-|differs: reads the size table, not the cache's object_size (the same figure, and an answer for a cache the model did not create)
 alloc|refill_sheaf|-|differs: fills through __kmem_cache_alloc_bulk(), all or nothing (2026: refill_objects() may fill part of it); same stat, same -ENOMEM
 alloc|alloc_full_sheaf|mm/slub.c|not in the 2026 mm/slub.c: __pcs_replace_empty_main() does its two steps itself
 alloc|___slab_alloc|-|differs: the model's __slab_alloc_node() is ___slab_alloc() without the strict_numa step of the kernel's __slab_alloc_node(); no try_thisnode round with GFP_NOWAIT and __GFP_THISNODE (a requested node limits the partial search, see get_from_partial); the object of a new slab comes from alloc_single_from_new_slab() (2026: alloc_from_new_slab() for caches without debugging); no retry after a failed take, no set_track()
 alloc|get_from_partial|-|differs: a requested node never falls back to other nodes (2026: only with __GFP_THISNODE)
-alloc|get_from_partial_node|-|differs: the first partial slab, one object under list_lock through alloc_single_from_partial() (2026: walks the list, skips pfmemalloc mismatches, cmpxchg of freelist and counters); no trylock form
+alloc|get_from_partial_node|-|differs: the first partial slab, one object under list_lock through alloc_single_from_partial() (2026: walks the list, skips pfmemalloc mismatches, cmpxchg of freelist and counters); the trylock form for SLAB_ALLOC_TRYLOCK as 2026
 alloc|get_from_any_partial|-|differs: nodes in index order above min_partial; no zonelist, cpuset or remote_node_defrag_ratio coin
 alloc|alloc_single_from_partial|-|same order without the debug checks (alloc_debug_processing(), add_full())
-alloc|alloc_single_from_new_slab|-|differs: used for every cache (2026: debug caches only); takes the object, inc_slabs_node() and add_partial() under one list_lock hold; no freelist to build, no trylock
+alloc|alloc_single_from_new_slab|-|differs: used for every cache (2026: debug caches only); takes the object, inc_slabs_node() and add_partial() under one list_lock hold; no freelist to build; for SLAB_ALLOC_TRYLOCK the list_lock is trylocked and the new slab freed when that fails, as 2026 (__free_slab(), the model's free_new_slab_nolock())
 alloc|new_slab|-|same order without kmalloc_fix_flags() and the gfp masks
 alloc|allocate_slab|-|differs: the node is chosen by slab_alloc_nid() (memory has no node); the freelist and setup_object() for every object are done here (2026: build_slab_freelist() and next_slab_obj() as objects are taken); no obj_exts, no frozen flag
 alloc|slab_post_alloc_hook|-|differs: the KASAN-like unpoison and the __GFP_ZERO memset only; no kmemleak, KMSAN, alloc tagging or memcg

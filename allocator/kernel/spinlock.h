@@ -58,6 +58,7 @@ void raw_spin_unlock(raw_spinlock_t *lock);
 
 #define spin_lock_irqsave(l, flags)	do { (flags) = 0; spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); } while (0)
+#define spin_trylock_irqsave(l, flags) ({ (flags) = 0; spin_trylock(l); })
 #define spin_lock_irq(l)		spin_lock(l)
 #define spin_unlock_irq(l)		spin_unlock(l)
 #define raw_spin_lock_irqsave(l, flags)	do { (flags) = 0; raw_spin_lock(l); } while (0)

@@ -207,7 +207,7 @@ static void rcu_given_back(const void *obj, enum model_rcu_path path)
 	struct srec *r;
 
 	/* not a kfree_rcu(); stress leaves SLUB_RCU_DEBUG off */
-	if (path == MODEL_RCU_DEBUG)
+	if (path == MODEL_RCU_DEBUG || path == MODEL_RCU_DEBUG_DEFER)
 		return;
 	b = bucket_of(obj);
 	pthread_mutex_lock(&b->mu);

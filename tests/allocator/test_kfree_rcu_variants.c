@@ -997,12 +997,16 @@ static void rcu_debug_free_new(struct ktest *t, struct kmem_cache *s, bool fail_
 
 static unsigned int rcu_debug_destroy_reports(struct ktest *t, const char *variant)
 {
-	struct kmem_cache *s;
+	struct kmem_cache *s, *plain;
 	unsigned int n;
 
 	if (!start(t, variant, false))
 		return 0;
+	/* only a TYPESAFE cache pins the setting */
+	plain = rt_cache("v_rcu_debug_plain", 0, 0);
+	KEXPECT(t, plain != NULL);
 	KEXPECT_EQ(t, model_set_slub_rcu_debug(true), 0);
+	kmem_cache_destroy(plain);
 	s = rt_cache("v_rcu_debug", 0, SLAB_TYPESAFE_BY_RCU);
 	if (!s) {
 		KEXPECT(t, s);

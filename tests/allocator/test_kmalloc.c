@@ -23,6 +23,10 @@
  *   test_kmalloc_sheaves       kmalloc() from and kfree() to the main sheaf
  *   test_kfree_rcu_kmalloc     kfree_rcu() of a kmalloc object takes the
  *                              rcu sheaf; kvfree_rcu_barrier() waits for it
+ *   test_kmalloc_nolock        from the main sheaf; with the pcs lock and
+ *                              n->list_lock held, every trylock of
+ *                              kmalloc-64 fails and the retry takes the
+ *                              next size, kmalloc-96
  *
  * Run: ctest -R kmalloc, or kmalloc_sim [case...].
  */
@@ -207,6 +211,36 @@ static void test_kfree_rcu_kmalloc(struct ktest *t)
 	rt_stop();
 }
 
+static void test_kmalloc_nolock(struct ktest *t)
+{
+	struct kmem_cache *k, *next;
+	unsigned long flags;
+	void *p, *q;
+
+	if (!start(t, SIZES | model_kmalloc_size_bit(96)))
+		return;
+	k = model_kmalloc_cache(64);
+	next = model_kmalloc_cache(96);
+	KASSERT(t, k && next);
+	p = kmalloc(64, GFP_KERNEL);
+	KASSERT(t, p);
+	kfree(p);
+	q = kmalloc_nolock(64, 0, NUMA_NO_NODE);
+	KEXPECT(t, q == p);				/* the main sheaf's top */
+	kfree(q);
+
+	local_lock(&k->cpu_sheaves->lock);
+	spin_lock_irqsave(&get_node(k, 0)->list_lock, flags);
+	q = kmalloc_nolock(64, 0, NUMA_NO_NODE);
+	spin_unlock_irqrestore(&get_node(k, 0)->list_lock, flags);
+	local_unlock(&k->cpu_sheaves->lock);
+	KASSERT(t, q);
+	KEXPECT(t, model_virt_to_cache(q) == next);	/* the retry one size up */
+	kfree(q);
+	RT_EXPECT_CLEAN(t);
+	rt_stop();
+}
+
 static const struct ktest_case cases[] = {
 	KTEST_CASE(test_size_roundup),
 	KTEST_CASE(test_default_capacity),
@@ -215,6 +249,7 @@ static const struct ktest_case cases[] = {
 	KTEST_CASE(test_kmalloc_caches),
 	KTEST_CASE(test_kmalloc_sheaves),
 	KTEST_CASE(test_kfree_rcu_kmalloc),
+	KTEST_CASE(test_kmalloc_nolock),
 	{}
 };
 
