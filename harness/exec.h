@@ -65,6 +65,7 @@ struct h_state {
 	const struct program *prog;
 	unsigned int nr_ops;		/* ops that ran (or were skipped) */
 	unsigned int nr_destroying;	/* destroy and destroy_leak ops running */
+	unsigned int nr_merging;	/* create_mergeable ops running */
 	bool kunit_destroy;		/* one of them is a destroy_leak */
 	bool tasks_mode;		/* fuzz_sched */
 	bool teardown;

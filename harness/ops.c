@@ -1018,6 +1018,18 @@ static bool claim(const struct op *op, unsigned int *caches, int *sheaf)
 		       h.kunit_destroy ? "_leak" : "");
 		return false;
 	}
+	/*
+	 * A create_mergeable beside a destroy_leak could take a reference of
+	 * the leaking cache after destroy_leak's check that it holds the only
+	 * one: the leaked objects would then count against the alias, whose
+	 * destroy would report them.  Neither starts while the other runs.
+	 */
+	if ((op->code == OP_create_mergeable && h.kunit_destroy) ||
+	    (op->code == OP_destroy_leak && h.nr_merging)) {
+		h_skip(" (a %s is running, skipped)",
+		       h.kunit_destroy ? "destroy_leak" : "create_mergeable");
+		return false;
+	}
 	if (*sheaf >= 0 && h.sheaf[*sheaf].busy) {
 		h_skip(" (s%d: another task's op is using it, skipped)", *sheaf);
 		return false;
@@ -1064,7 +1076,11 @@ void ops_exec(const struct op *op)
 		h.nr_destroying++;
 		h.kunit_destroy = op->code == OP_destroy_leak;
 	}
+	if (op->code == OP_create_mergeable)
+		h.nr_merging++;
 	exec_table[op->code](op);
+	if (op->code == OP_create_mergeable)
+		h.nr_merging--;
 	if (op->code == OP_destroy || op->code == OP_destroy_leak) {
 		h.nr_destroying--;
 		h.kunit_destroy = false;
