@@ -295,7 +295,7 @@ flush|__kmem_cache_do_shrink|-|same order: every node's s->per_node[].barn first
 flush|barn_shrink|-|same order
 flush|slab_mem_going_offline_callback|-|same order
 barrier|kvfree_rcu_barrier|-|same order
-barrier|kvfree_rcu_barrier_on_cache|-|same order, deferred_work_barrier() between cpus_read_unlock() and rcu_barrier() (variant m21 without it); differs: "has sheaves" is s->cpu_sheaves
+barrier|kvfree_rcu_barrier_on_cache|-|same order, deferred_work_barrier() between cpus_read_unlock() and rcu_barrier() (variant m21 without it)
 barrier|__kvfree_rcu_barrier|-|same order
 barrier|deferred_work_barrier|mm/slub.c|same order: irq_work_sync() of every possible CPU's deferred work (allocator/kernel/irq_work.c: an irq_work is carried by a work item)
 destroy|kmem_cache_destroy|-|differs: kasan_check_byte() is a lookup among live caches; the SLUB_RCU_DEBUG rcu_barrier() when model_config.slub_rcu_debug is on (variant rcu-debug-no-destroy-barrier without it); deferred_work_barrier() before the hotplug lock (variant deferred-barrier-after-shutdown moves it after the shutdown); no sysfs or debugfs; a cache that kept objects goes on a list of leaked caches
