@@ -375,6 +375,8 @@ int ops_init_from_env(const char *target)
 		return -EINVAL;
 	vcpu_set_report_hook(report_hook);
 	vcpu_set_report_prologue(report_prologue);
+	/* nothing here reads the sim's trace hash: do not compute it */
+	sim_set_trace_hashing(false);
 #if defined(SHEAF_ASAN) || defined(SHEAF_TSAN) || defined(SHEAF_MSAN)
 	__sanitizer_set_death_callback(sanitizer_death);
 #endif

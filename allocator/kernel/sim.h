@@ -16,6 +16,7 @@
 #ifndef SHEAF_KERNEL_SIM_H
 #define SHEAF_KERNEL_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,6 +46,12 @@ void sim_set_decider(const struct sim_decider *d);
  */
 uint64_t sim_trace_hash(void);
 void sim_set_trace(FILE *out);
+/*
+ * Whether the hash is computed (default: yes).  Off, sim_trace_hash() stays
+ * at its seed; the events are still counted (sim_event_seq()) and printed.
+ * For a process that never reads the hash; kept across vcpu_env_init().
+ */
+void sim_set_trace_hashing(bool on);
 
 /*
  * The same events, one at a time, to a hook (a harness's own trace):

@@ -141,10 +141,39 @@ static void test_trace_prints_events(struct ktest *t)
 	KEXPECT_EQ(t, callbacks, 1);
 }
 
+/*
+ * Without hashing (what the fuzz targets ask for) the run is the same: the
+ * same interleaving, as many events, and the hash stays where it started.
+ */
+static void test_hashing_off_same_run(struct ktest *t)
+{
+	static const unsigned char s[] = { 2, 1, 0, 3, 1, 1, 2, 0, 1, 7, 1, 1, 0, 2, 5, 1, 1, 3 };
+	char first[sizeof(order)];
+	unsigned long seq_on, seq_off;
+	uint64_t on, off, off_other;
+	int same_order;
+
+	on = run(t, s, sizeof(s), NULL);
+	seq_on = sim_event_seq();
+	memcpy(first, order, sizeof(order));
+	sim_set_trace_hashing(false);
+	off = run(t, s, sizeof(s), NULL);
+	seq_off = sim_event_seq();
+	same_order = memcmp(first, order, sizeof(order)) == 0;
+	off_other = run(t, NULL, 0, NULL);
+	sim_set_trace_hashing(true);
+	KEXPECT(t, same_order);
+	KEXPECT_EQ(t, seq_off, seq_on);
+	KEXPECT(t, off != on);
+	KEXPECT(t, off == off_other);	/* nothing was hashed */
+	KEXPECT(t, run(t, s, sizeof(s), NULL) == on);
+}
+
 static const struct ktest_case cases[] = {
 	KTEST_CASE(test_same_string_same_trace),
 	KTEST_CASE(test_all_zero_is_no_decider),
 	KTEST_CASE(test_trace_prints_events),
+	KTEST_CASE(test_hashing_off_same_run),
 	{}
 };
 

@@ -59,10 +59,12 @@ struct vcpu_config sim_cfg;
 
 /* Set on the thread that called vcpu_env_init() while the sim is up. */
 static _Thread_local bool on_sim_thread;
+/* current (sched.h): &sim.cur->task while on_sim_thread, else NULL */
+_Thread_local struct task_struct *sim_current_task;
 
 struct task_struct *get_current(void)
 {
-	return likely(on_sim_thread) ? &sim.cur->task : NULL;
+	return sim_current_task;
 }
 
 unsigned int smp_processor_id(void)
@@ -97,6 +99,7 @@ void sim_sched_reset(void)
 	/* As the kernel does, start five minutes before the 32-bit wrap. */
 	sim.now = (unsigned long)(unsigned int)(-300 * HZ);
 	on_sim_thread = true;
+	sim_current_task = &sim.cur->task;
 }
 
 /* Frees every fiber, whatever it was doing (the driver runs this). */
@@ -116,6 +119,7 @@ void sim_sched_exit(void)
 void sim_sched_leave_thread(void)
 {
 	on_sim_thread = false;
+	sim_current_task = NULL;
 }
 
 struct sim_ctx *sim_ctx_alloc(void)
@@ -247,6 +251,7 @@ static void switch_to(struct sim_ctx *next)
 	if (next == prev)
 		return;
 	sim.cur = next;
+	sim_current_task = &next->task;
 	sim.stats.switches++;
 	sim_trace(SIM_EV_SWITCH, prev->id, next->id, 0, NULL);
 	sim_fiber_switch(prev, next);
