@@ -681,17 +681,12 @@ int model_slab_init(const struct model_config *cfg)
 	if (err)
 		goto out_cpuhp;
 
+	/* a failure leaves what was made to model_slab_exit(), which the caller still runs */
 	mutex_lock(&slab_mutex);
 	err = create_kmalloc_caches(cfg->kmalloc_sizes);
 	if (!err)
-		bootstrap_kmalloc_sheaves();
+		err = bootstrap_kmalloc_sheaves();
 	mutex_unlock(&slab_mutex);
-	if (err)
-		goto out_kmalloc;
-	return 0;
-
-out_kmalloc:
-	/* what was created is released by model_slab_exit(), which the caller still runs */
 	return err;
 
 out_cpuhp:

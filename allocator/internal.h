@@ -513,9 +513,8 @@ unsigned int model_kmalloc_index(size_t size);
 struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags);
 const char *model_kmalloc_name(size_t size);
 int create_kmalloc_caches(unsigned int model_mask);
-void bootstrap_kmalloc_sheaves(void);
+int bootstrap_kmalloc_sheaves(void);
 void model_kmalloc_exit(void);
-bool model_is_kmalloc_boot_cache(const struct kmem_cache *s);
 
 /* cache.c, for kmalloc.c */
 unsigned int calculate_sheaf_capacity(struct kmem_cache *s, struct kmem_cache_args *args);

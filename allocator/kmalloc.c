@@ -177,23 +177,20 @@ out:
 	return 0;
 }
 
-void bootstrap_kmalloc_sheaves(void)
+/* 0, or -ENOMEM from the first cache that could not get its sheaves */
+int bootstrap_kmalloc_sheaves(void)
 {
 	unsigned int i;
+	int err;
 
-	for (i = 1; i <= KMALLOC_SHIFT_HIGH; i++)
-		if (kmalloc_caches[i] && bootstrap_cache_sheaves(kmalloc_caches[i]))
-			pr_warn("kmalloc: no sheaves for %s\n", kmalloc_caches[i]->name);
-}
-
-bool model_is_kmalloc_boot_cache(const struct kmem_cache *s)
-{
-	unsigned int i;
-
-	for (i = 1; i <= KMALLOC_SHIFT_HIGH; i++)
-		if (kmalloc_caches[i] == s)
-			return true;
-	return false;
+	for (i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
+		if (!kmalloc_caches[i])
+			continue;
+		err = bootstrap_cache_sheaves(kmalloc_caches[i]);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /*
