@@ -149,9 +149,10 @@ fail() {
 	ok=0
 }
 
-# opt FILE KEY: the value of KEY in the [libfuzzer] section of FILE.
+# opt FILE KEY [SECTION]: the value of KEY in the [SECTION] (default
+# [libfuzzer]) section of FILE.
 opt() {
-	sed -n '/^\[libfuzzer\]/,/^\[/p' "$1" | sed -n "s/^$2 *= *\\([0-9]*\\) *$/\\1/p" | head -n 1
+	sed -n "/^\\[${3:-libfuzzer}\\]/,/^\\[/p" "$1" | sed -n "s/^$2 *= *\\([0-9]*\\) *$/\\1/p" | head -n 1
 }
 
 # check_side_files T: the zip, the dictionary and the options of target T.
@@ -175,6 +176,10 @@ check_side_files() {
 	for key in max_len timeout rss_limit_mb; do
 		v=$(opt "$out/$t.options" "$key")
 		[ -n "$v" ] || fail "$t: $t.options has no [libfuzzer] $key"
+	done
+	for key in quarantine_size_mb malloc_context_size; do
+		v=$(opt "$out/$t.options" "$key" asan)
+		[ -n "$v" ] || fail "$t: $t.options has no [asan] $key"
 	done
 	seeds_in[$t]=$n
 }

@@ -14,7 +14,7 @@
 #   T_seed_corpus.zip   corpus/T/, plus the regression and finding inputs
 #                       whose README row names T (they pass on T's default)
 #   T.dict              corpus/T.dict
-#   T.options           [libfuzzer] max_len, timeout, rss_limit_mb
+#   T.options           [libfuzzer] max_len, timeout, rss_limit_mb; [asan] quarantine, stack depth
 #
 # fuzz_sched is built with the proposed fixes of F1 and F3 as its default
 # variant (SHEAF_FUZZ_DEFAULT_VARIANT=f1-fix+f3-fix): on plain "fixed" it
@@ -66,10 +66,18 @@ default_variants=(fuzz_sched=f1-fix+f3-fix)
 # scripts/fuzz.sh gets from libFuzzer with seeds this small; timeout as
 # fuzz.sh: an input running longer is a finding; rss_limit_mb: a fuzz_sched
 # run peaks at about 430 MB in its first minute (corpus and ASan quarantine).
+# [asan]: the quarantine and stack depth the targets' compiled-in defaults
+# choose (harness/run.c), written down so that ClusterFuzz's own
+# ASAN_OPTIONS do not replace them: a stale use is reported while its chunk
+# is in a 64 MB quarantine, with 30 frames of each allocation and free.
 options='[libfuzzer]
 max_len = 4096
 timeout = 25
-rss_limit_mb = 2560'
+rss_limit_mb = 2560
+
+[asan]
+quarantine_size_mb = 64
+malloc_context_size = 30'
 
 # ------------------------------------------------------------- the tree --
 
