@@ -508,7 +508,6 @@ static inline unsigned int get_order(unsigned long size)
 
 /* kmalloc.c */
 extern struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 1];
-size_t kmalloc_size_roundup(size_t size);
 unsigned int model_kmalloc_index(size_t size);
 struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags);
 const char *model_kmalloc_name(size_t size);

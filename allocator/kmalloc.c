@@ -99,11 +99,6 @@ size_t kmalloc_size_roundup(size_t size)
 	return size;
 }
 
-size_t model_kmalloc_size_roundup(size_t size)
-{
-	return kmalloc_size_roundup(size);
-}
-
 /* Under slab_mutex, at model_slab_init(); 0 or -ENOMEM. */
 int create_kmalloc_caches(unsigned int model_mask)
 {

@@ -77,8 +77,8 @@ void *kmalloc_nolock(size_t size, gfp_t gfp_flags, int node);
 unsigned int model_kmalloc_size_bit(size_t size);
 /* The kmalloc cache serving @size, NULL if the model did not create it. */
 struct kmem_cache *model_kmalloc_cache(size_t size);
-/* kmalloc_size_roundup(): the object size of the kmalloc cache serving @size. */
-size_t model_kmalloc_size_roundup(size_t size);
+/* The object size of the kmalloc cache serving @size. */
+size_t kmalloc_size_roundup(size_t size);
 void kvfree(const void *object);
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p);
 /* s may be NULL: each object's cache is looked up (kfree_bulk). */

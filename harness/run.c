@@ -410,7 +410,7 @@ void h_model_start(const struct sim_decider *decider, bool tasks_mode)
 			mcfg.kmalloc_sizes |= model_kmalloc_size_bit(h_program.op[i].arg[1]);
 		else if (h_program.op[i].code == OP_kmalloc_nolock)	/* and the size it may retry in */
 			mcfg.kmalloc_sizes |= model_kmalloc_size_bit(h_program.op[i].arg[1]) |
-					      model_kmalloc_size_bit(model_kmalloc_size_roundup(h_program.op[i].arg[1]) + 1);
+					      model_kmalloc_size_bit(kmalloc_size_roundup(h_program.op[i].arg[1]) + 1);
 	if (model_slab_init(&mcfg))
 		vcpu_panic("harness cannot start", "model_slab_init", "the model did not start");
 	if (ops_config.trace && ops_config.events)
