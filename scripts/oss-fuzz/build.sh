@@ -66,18 +66,11 @@ default_variants=(fuzz_sched=f1-fix+f3-fix)
 # scripts/fuzz.sh gets from libFuzzer with seeds this small; timeout as
 # fuzz.sh: an input running longer is a finding; rss_limit_mb: a fuzz_sched
 # run peaks at about 430 MB in its first minute (corpus and ASan quarantine).
-# [asan]: the quarantine and stack depth the targets' compiled-in defaults
-# choose (harness/run.c), written down so that ClusterFuzz's own
-# ASAN_OPTIONS do not replace them: a stale use is reported while its chunk
-# is in a 64 MB quarantine, with 30 frames of each allocation and free.
+# An [asan] section follows, once the tree is found.
 options='[libfuzzer]
 max_len = 4096
 timeout = 25
-rss_limit_mb = 2560
-
-[asan]
-quarantine_size_mb = 64
-malloc_context_size = 30'
+rss_limit_mb = 2560'
 
 # ------------------------------------------------------------- the tree --
 
@@ -90,6 +83,13 @@ for d in "${SHEAF_SRC-}" "$here/../.." "$PWD" "$SRC/sheaf-fuzz"; do
 	fi
 done
 [ -n "$src" ] || die 2 "no sheaf-fuzz tree found (set \$SHEAF_SRC, or run from the tree)"
+
+# [asan]: the quarantine and stack depth the targets' compiled-in defaults
+# choose (the string __asan_default_options() returns in harness/run.c),
+# written down so that ClusterFuzz's own ASAN_OPTIONS do not replace them.
+asan_defaults=$(sed -n 's/^\treturn "\(quarantine_size_mb=[^"]*\)";$/\1/p' "$src/harness/run.c")
+[ -n "$asan_defaults" ] || die 1 "harness/run.c: the string of __asan_default_options() not found"
+options+=$'\n\n[asan]\n'$(tr ':' '\n' <<<"$asan_defaults" | sed 's/=/ = /')
 
 # ------------------------------------------------------------- settings --
 
